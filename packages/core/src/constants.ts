@@ -1,0 +1,19 @@
+/** Default high-water mark of every flow-controlled transport (asyncio: 64 KiB). */
+export const DEFAULT_HIGH_WATER = 64 * 1024
+/** Default low-water mark: a quarter of the default high mark (asyncio: 16 KiB). */
+export const DEFAULT_LOW_WATER = DEFAULT_HIGH_WATER / 4
+/** Size of the buffer a transport reads into when it owns the read memory. */
+export const READ_BUFFER_SIZE = 64 * 1024
+/**
+ * Reads up to this size are copied out of the transport's reusable read buffer for a stream
+ * `Protocol`; larger reads hand the buffer itself over and the next read takes a fresh one.
+ */
+export const COPY_READ_MAX = 16 * 1024
+/** asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES: warn once this many writes were dropped. */
+export const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5
+/** asyncio's default `backlog` for servers. */
+export const DEFAULT_BACKLOG = 100
+/** asyncio's SSL_HANDSHAKE_TIMEOUT, in milliseconds. */
+export const SSL_HANDSHAKE_TIMEOUT = 60_000
+/** asyncio's SSL_SHUTDOWN_TIMEOUT, in milliseconds. */
+export const SSL_SHUTDOWN_TIMEOUT = 30_000

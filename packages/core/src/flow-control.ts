@@ -1,0 +1,96 @@
+import { DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER } from './constants.js'
+import { invalidArgType, outOfRange } from './errors.js'
+import { callExceptionHandler } from './exception-handler.js'
+import type { WriteBufferLimits } from './transport.js'
+
+/** What the engine needs from its transport: the protocol to call, and itself for reports. */
+export interface FlowControlHost {
+  /** The protocol that receives `pauseWriting` / `resumeWriting` now (it can change). */
+  flowProtocol(): { pauseWriting?(): void, resumeWriting?(): void } | null
+}
+
+function checkLimit (value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'number') throw invalidArgType(`${name} must be a number, got ${typeof value}`)
+  if (!Number.isInteger(value) || value < 0) {
+    throw outOfRange(`${name} must be an integer >= 0, got ${value}`)
+  }
+  return value
+}
+
+/**
+ * Write flow control, exactly as asyncio's `_FlowControlMixin`: the protocol is paused when
+ * the buffer goes strictly over `high` (synchronously, inside the call that crossed it) and
+ * resumed once it is at or below `low`, only after a pause. Pure logic: the transport tells
+ * the engine the buffer size after every change.
+ */
+export class WriteFlowControl {
+  #high = DEFAULT_HIGH_WATER
+  #low = DEFAULT_LOW_WATER
+  #paused = false
+  readonly #host: FlowControlHost
+  readonly #transport: unknown
+
+  constructor (host: FlowControlHost, transport: unknown = host) {
+    this.#host = host
+    this.#transport = transport
+  }
+
+  /** True between a `pauseWriting()` and its `resumeWriting()`. */
+  get paused (): boolean { return this.#paused }
+  get high (): number { return this.#high }
+  get low (): number { return this.#low }
+
+  /** `[low, high]`, as asyncio's `get_write_buffer_limits()`. */
+  getLimits (): [low: number, high: number] {
+    return [this.#low, this.#high]
+  }
+
+  /**
+   * Validates and applies new limits, then pauses at once if `size` is over the new high
+   * mark (never resumes). Invalid limits throw and leave the old ones in force.
+   */
+  setLimits (limits: WriteBufferLimits | null | undefined, size: number): void {
+    if (limits !== undefined && limits !== null && typeof limits !== 'object') {
+      throw invalidArgType(`limits must be an object like { high, low }, got ${typeof limits}`)
+    }
+    let high = checkLimit(limits?.high, 'high')
+    let low = checkLimit(limits?.low, 'low')
+    if (high === undefined) {
+      high = low === undefined ? DEFAULT_HIGH_WATER : 4 * low
+    }
+    if (low === undefined) low = Math.floor(high / 4)
+    if (low > high) {
+      throw outOfRange(`high (${high}) must be >= low (${low}) must be >= 0`)
+    }
+    this.#high = high
+    this.#low = low
+    this.maybePause(size)
+  }
+
+  /** Pauses the protocol if `size` is strictly over the high mark and it is not paused. */
+  maybePause (size: number): void {
+    if (size <= this.#high || this.#paused) return
+    this.#paused = true
+    const protocol = this.#host.flowProtocol()
+    if (protocol === null || typeof protocol.pauseWriting !== 'function') return
+    try {
+      protocol.pauseWriting()
+    } catch (exception) {
+      callExceptionHandler({ message: 'protocol.pauseWriting() failed', exception, transport: this.#transport, protocol })
+    }
+  }
+
+  /** Resumes the protocol if it is paused and `size` is at or below the low mark. */
+  maybeResume (size: number): void {
+    if (!this.#paused || size > this.#low) return
+    this.#paused = false
+    const protocol = this.#host.flowProtocol()
+    if (protocol === null || typeof protocol.resumeWriting !== 'function') return
+    try {
+      protocol.resumeWriting()
+    } catch (exception) {
+      callExceptionHandler({ message: 'protocol.resumeWriting() failed', exception, transport: this.#transport, protocol })
+    }
+  }
+}

@@ -1,0 +1,326 @@
+import * as net from 'node:net'
+import { InvalidStateError, ServerClosedError, UnsupportedError } from './errors.js'
+import { callExceptionHandler } from './exception-handler.js'
+import { OnreadBridge } from './stream-transport.js'
+import type { StreamTransport } from './stream-transport.js'
+import type { Address } from './transport.js'
+
+/** Where one listening socket of a server binds. */
+export type ListenSpec =
+  | { kind: 'tcp', host: string | undefined, port: number, ipv6Only?: boolean }
+  | { kind: 'unix', path: string }
+
+/**
+ * What a server does with each accepted socket (the family's part): make the protocol and
+ * the transport, and return the transport so the server can track it, or `null` when the
+ * connection was dropped (factory failed, handshake failed, ...). May return a promise.
+ */
+export type AcceptHandler = (
+  socket: net.Socket, bridge: OnreadBridge | null, spec: ListenSpec, server: Server,
+) => StreamTransport | null | Promise<StreamTransport | null>
+
+export interface ServerSettings {
+  backlog: number
+  reusePort: boolean
+  startServing: boolean
+}
+
+/** True when this Node can set SO_REUSEPORT through `server.listen({ reusePort })` (22.12+, 23.1+). */
+export function reusePortSupported (): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+  return major >= 23 || (major === 22 && minor >= 12)
+}
+
+let rewrapEnabled = true
+
+/**
+ * Turns the onread fast path for accepted sockets on or off (it is on by default where Node
+ * allows it). Off, accepted sockets read through `'data'` events, the documented fallback.
+ * For tests that cover both paths.
+ */
+export function setAcceptedSocketFastPath (enabled: boolean): void {
+  rewrapEnabled = enabled
+}
+
+/** Whether an accepted socket's handle can be re-wrapped with `onread` (the capability check). */
+function canRewrap (socket: net.Socket): boolean {
+  const handle = (socket as unknown as { _handle?: Record<string, unknown> | null })._handle
+  return rewrapEnabled && handle != null && !socket.destroyed && socket.readableLength === 0 &&
+    typeof handle.readStart === 'function' && typeof handle.readStop === 'function' &&
+    typeof handle.useUserBuffer === 'function'
+}
+
+/**
+ * `net.Server` ignores the `onread` option for accepted sockets, so every read would allocate
+ * a fresh buffer. Where the capability check passes, the accepted socket's handle is moved to
+ * a new `net.Socket` created with `onread` (the original, now handle-less, is destroyed so the
+ * Node server does not wait for it). This uses the undocumented `_handle` field; the
+ * documented fallback is to keep the accepted socket and read its `'data'` events.
+ */
+export function adoptAcceptedSocket (socket: net.Socket, tcp: boolean): { socket: net.Socket, bridge: OnreadBridge | null } {
+  if (!canRewrap(socket)) return { socket, bridge: null }
+  const owner = socket as unknown as { _handle: unknown }
+  const handle = owner._handle
+  const bridge = new OnreadBridge()
+  let adopted: net.Socket
+  try {
+    adopted = new net.Socket({
+      handle, onread: bridge.onread, allowHalfOpen: true, readable: true, writable: true, pauseOnCreate: true,
+    } as net.SocketConstructorOpts)
+  } catch {
+    return { socket, bridge: null }
+  }
+  owner._handle = null
+  socket.destroy()
+  if (tcp) adopted.setNoDelay(true)
+  return { socket: adopted, bridge }
+}
+
+function describeListen (spec: ListenSpec): string {
+  return spec.kind === 'unix' ? spec.path : `${spec.host ?? '*'}:${spec.port}`
+}
+
+/**
+ * asyncio's `Server`: the listening sockets of `createServer` / `createUnixServer`, and the
+ * connections they accepted.
+ */
+export class Server implements AsyncDisposable {
+  readonly #specs: ListenSpec[]
+  readonly #settings: ServerSettings
+  readonly #accept: AcceptHandler
+  #listeners: net.Server[] = []
+  #connections = new Set<StreamTransport>()
+  #pending = 0
+  #serving = false
+  #closed = false
+  #listenersOpen = 0
+  #starting: Promise<void> | null = null
+  #waiters: Array<() => void> = []
+  #forever: { reject: (err: Error) => void } | null = null
+
+  /** @internal servers are made by the families' `createServer` / `createUnixServer` */
+  constructor (specs: ListenSpec[], settings: ServerSettings, accept: AcceptHandler) {
+    this.#specs = specs
+    this.#settings = settings
+    this.#accept = accept
+  }
+
+  /** @internal binds and listens unless `startServing: false` */
+  async _init (): Promise<this> {
+    if (this.#settings.startServing) await this.startServing()
+    return this
+  }
+
+  /**
+   * Binds and listens on every address (idempotent). Node cannot bind without listening, so
+   * with `startServing: false` nothing is bound before this.
+   */
+  async startServing (): Promise<void> {
+    if (this.#closed) throw new ServerClosedError()
+    if (this.#serving) return
+    this.#starting ??= this.#listen().finally(() => { this.#starting = null })
+    await this.#starting
+  }
+
+  async #listen (): Promise<void> {
+    const listeners: net.Server[] = []
+    let port: number | null = null
+    try {
+      for (const spec of this.#specs) {
+        let bound = spec
+        // Several addresses on port 0: bind the others to the port the first one got.
+        if (spec.kind === 'tcp' && spec.port === 0 && port !== null) bound = { ...spec, port }
+        const listener = await this.#listenOne(bound)
+        listeners.push(listener)
+        if (spec.kind === 'tcp' && port === null) port = (listener.address() as net.AddressInfo).port
+      }
+    } catch (err) {
+      for (const l of listeners) l.close()
+      throw err
+    }
+    if (this.#closed) {
+      for (const l of listeners) l.close()
+      throw new ServerClosedError()
+    }
+    this.#listeners = listeners
+    this.#listenersOpen = listeners.length
+    for (const l of listeners) {
+      l.once('close', () => {
+        this.#listenersOpen--
+        this.#wake()
+      })
+    }
+    this.#serving = true
+  }
+
+  #listenOne (spec: ListenSpec): Promise<net.Server> {
+    const listener = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: spec.kind === 'tcp' })
+    listener.on('connection', (socket: net.Socket) => { this.#onConnection(socket, spec) })
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        listener.close()
+        reject(err)
+      }
+      listener.once('error', onError)
+      const ready = (): void => {
+        listener.off('error', onError)
+        listener.on('error', (exception: Error) => {
+          // Accept failures (EMFILE, ...): reported; Node keeps accepting.
+          callExceptionHandler({ message: 'socket.accept() failed', exception, server: this })
+        })
+        resolve(listener)
+      }
+      if (spec.kind === 'unix') {
+        listener.listen({ path: spec.path, backlog: this.#settings.backlog }, ready)
+      } else {
+        const opts: net.ListenOptions & { reusePort?: boolean } = {
+          host: spec.host, port: spec.port, backlog: this.#settings.backlog, ipv6Only: spec.ipv6Only,
+        }
+        if (this.#settings.reusePort) opts.reusePort = true
+        listener.listen(opts, ready)
+      }
+    })
+  }
+
+  #onConnection (socket: net.Socket, spec: ListenSpec): void {
+    if (this.#closed) {
+      socket.destroy()
+      return
+    }
+    const { socket: adopted, bridge } = adoptAcceptedSocket(socket, spec.kind === 'tcp')
+    // Until a transport owns it, a socket error must not crash the process.
+    const guard = (): void => {}
+    adopted.on('error', guard)
+    this.#pending++
+    let result: StreamTransport | null | Promise<StreamTransport | null>
+    try {
+      result = this.#accept(adopted, bridge, spec, this)
+    } catch (exception) {
+      this.#pending--
+      adopted.destroy()
+      callExceptionHandler({ message: `Error accepting a connection on ${describeListen(spec)}`, exception, server: this })
+      this.#wake()
+      return
+    }
+    const settle = (t: StreamTransport | null): void => {
+      this.#pending--
+      adopted.off('error', guard)
+      if (t !== null && !t._lost) this.#connections.add(t)
+      this.#wake()
+    }
+    if (result instanceof Promise) {
+      result.then(settle, (exception: unknown) => {
+        adopted.destroy()
+        callExceptionHandler({ message: `Error accepting a connection on ${describeListen(spec)}`, exception, server: this })
+        settle(null)
+      })
+    } else {
+      settle(result)
+    }
+  }
+
+  /** @internal a transport accepted by this server lost its connection */
+  _detach (transport: StreamTransport): void {
+    if (this.#connections.delete(transport)) this.#wake()
+  }
+
+  /** Stops listening (idempotent). Accepted connections go on. */
+  close (): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#serving = false
+    for (const l of this.#listeners) l.close()
+    this.#listeners = []
+    if (this.#forever !== null) {
+      this.#forever.reject(new ServerClosedError('Server was closed while serving forever'))
+      this.#forever = null
+    }
+    this.#wake()
+  }
+
+  /** Calls `close()` on every connection this server accepted. */
+  closeClients (): void {
+    for (const t of [...this.#connections]) t.close()
+  }
+
+  /** Calls `abort()` on every connection this server accepted (their buffers are dropped). */
+  abortClients (): void {
+    for (const t of [...this.#connections]) t.abort()
+  }
+
+  /**
+   * Resolves once the server is closed, its listening sockets are released, and every
+   * connection it accepted has had `connectionLost`. On an open server it waits for that.
+   */
+  async waitClosed (): Promise<void> {
+    if (this.#isDone()) return
+    await new Promise<void>((resolve) => { this.#waiters.push(resolve) })
+  }
+
+  #isDone (): boolean {
+    return this.#closed && this.#connections.size === 0 && this.#pending === 0 && this.#listenersOpen === 0
+  }
+
+  #wake (): void {
+    if (!this.#isDone() || this.#waiters.length === 0) return
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const w of waiters) w()
+  }
+
+  /**
+   * Starts serving if needed and never resolves: rejects with `ServerClosedError` when the
+   * server is closed (at once if it already is), and `InvalidStateError` if another
+   * `serveForever()` is running.
+   */
+  async serveForever (): Promise<never> {
+    if (this.#forever !== null) throw new InvalidStateError('serveForever() is already running')
+    if (this.#closed) throw new ServerClosedError()
+    const forever = new Promise<never>((_resolve, reject) => { this.#forever = { reject } })
+    try {
+      await this.startServing()
+    } catch (err) {
+      this.#forever = null
+      throw err
+    }
+    return await forever
+  }
+
+  /** True while the server accepts connections. */
+  isServing (): boolean {
+    return this.#serving && !this.#closed
+  }
+
+  /** The addresses it listens on: `[host, port]` each, or a Unix socket's path. Empty when not listening. */
+  addresses (): Address[] {
+    const out: Address[] = []
+    for (const l of this.#listeners) {
+      const a = l.address()
+      if (a === null) continue
+      out.push(typeof a === 'string' ? a : [a.address, a.port])
+    }
+    return out
+  }
+
+  /** `await using server = await createServer(...)`: closes and waits, like `async with server`. */
+  async [Symbol.asyncDispose] (): Promise<void> {
+    this.close()
+    await this.waitClosed()
+  }
+}
+
+/** Validated server settings. */
+export function serverSettings (o: Record<string, unknown>): ServerSettings {
+  const backlog = o.backlog ?? 100
+  if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) {
+    throw Object.assign(new TypeError('backlog must be an integer >= 0'), { code: 'ERR_INVALID_ARG_VALUE' })
+  }
+  const reusePort = o.reusePort ?? false
+  if (typeof reusePort !== 'boolean') throw Object.assign(new TypeError('reusePort must be a boolean'), { code: 'ERR_INVALID_ARG_TYPE' })
+  const startServing = o.startServing ?? true
+  if (typeof startServing !== 'boolean') throw Object.assign(new TypeError('startServing must be a boolean'), { code: 'ERR_INVALID_ARG_TYPE' })
+  if (reusePort && !reusePortSupported()) {
+    throw new UnsupportedError(`reusePort is not supported by Node ${process.versions.node} (needs 22.12+ or 23.1+)`)
+  }
+  return { backlog, reusePort, startServing }
+}

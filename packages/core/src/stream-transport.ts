@@ -1,0 +1,671 @@
+import type * as net from 'node:net'
+import { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
+import { COPY_READ_MAX, LOG_THRESHOLD_FOR_CONNLOST_WRITES, READ_BUFFER_SIZE } from './constants.js'
+import { InvalidStateError, WriteAfterEofError, invalidArgType } from './errors.js'
+import { callExceptionHandler } from './exception-handler.js'
+import { WriteFlowControl } from './flow-control.js'
+import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from './protocol.js'
+import { kTransport } from './transport.js'
+import type { ExtraInfo, Transport, WriteBufferLimits, WriteData } from './transport.js'
+
+type ProtocolCallbacks = StreamProtocolShape & Partial<BufferedProtocolShape>
+
+/**
+ * The bridge between a socket created with Node's `onread` option and the transport that will
+ * own it. The socket needs its `onread` option when it is created, before the connection is
+ * made and therefore before the protocol and transport exist; the bridge is that option, and
+ * reads are handed to the transport once `StreamTransport` binds it.
+ */
+export class OnreadBridge {
+  #transport: StreamTransport | null = null
+  #spare: Buffer | null = null
+
+  /** Pass this as the `onread` option of `net.connect()` / `new net.Socket()`. */
+  readonly onread = {
+    buffer: (): Uint8Array => {
+      const t = this.#transport
+      if (t !== null) return t._nextReadBuffer()
+      this.#spare ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
+      return this.#spare
+    },
+    callback: (nread: number, buf: Uint8Array): boolean => {
+      const t = this.#transport
+      // No transport yet: cannot happen (reading starts after 'connect'), but never lose data silently.
+      if (t === null) throw new InvalidStateError('read before the transport was bound')
+      return t._onRead(nread, buf)
+    },
+  }
+
+  /** @internal */
+  _bind (transport: StreamTransport): void {
+    this.#transport = transport
+  }
+}
+
+/** How a transport's socket ends once a `close()` has flushed everything. */
+export type CloseMode = 'end' | 'destroy'
+
+export interface StreamTransportOptions {
+  /** The connected Node socket (TCP, Unix, TLS, or a pipe's socket). */
+  socket: net.Socket
+  protocol: AnyProtocol
+  /** Present when the socket was created with `bridge.onread`: reads come through it. */
+  bridge?: OnreadBridge | null
+  /** Whether the transport reads (false for a write pipe). Default true. */
+  readable?: boolean
+  /** Whether the transport writes (false for a read pipe). Default true. */
+  writable?: boolean
+  /** Extra-info values, captured now; `socket` is added. */
+  extra?: Partial<ExtraInfo> & Record<string, unknown>
+  /** `canWriteEof()`; default true (false for TLS). */
+  canWriteEof?: boolean
+  /** The peer's EOF closes the transport whatever `eofReceived` returns (TLS, read pipes). */
+  eofAlwaysCloses?: boolean
+  /** How the socket ends after a flushed close: `end` (FIN or close_notify, then destroy) or `destroy`. */
+  closeMode?: CloseMode
+  /** Called once, right after `connectionLost` (a server detaches the transport here). */
+  onLost?: (transport: StreamTransport) => void
+  /** Class-like name used in messages, e.g. 'TCPTransport'. */
+  name?: string
+}
+
+/**
+ * The transport machinery the families share (asyncio's `_SelectorSocketTransport`, uvloop's
+ * `UVStream`): a Node socket underneath, asyncio's semantics on top.
+ *
+ * - Writes: a write goes straight to the socket when nothing is in flight; otherwise it waits
+ *   in a queue of our own, sent as one vectored write when the one in flight completes. The
+ *   buffer size is exact: the queue plus what the kernel has not taken of the write in flight.
+ *   Pause is checked after every write, resume as writes complete.
+ * - Reads: through the `onread` bridge into memory the transport reuses (or into the
+ *   protocol's own buffer for a buffered protocol), or from `'data'` events where Node gives
+ *   no choice. Delivery follows the current protocol: `dataReceived` for a stream protocol,
+ *   `getBuffer`/`bufferUpdated` for a buffered one, decided again after every `setProtocol`.
+ * - close / abort / writeEof / EOF / fatal errors as asyncio, `connectionLost` from the
+ *   socket's `'close'` event, so never synchronously and exactly once.
+ */
+export class StreamTransport implements Transport {
+  readonly #socket: net.Socket
+  readonly #flow: WriteFlowControl
+  readonly #extra: Record<string, unknown>
+  readonly #bridge: OnreadBridge | null
+  readonly #readable: boolean
+  readonly #writable: boolean
+  readonly #canWriteEof: boolean
+  readonly #eofAlwaysCloses: boolean
+  readonly #closeMode: CloseMode
+  readonly #onLost: ((t: StreamTransport) => void) | undefined
+  readonly #name: string
+  /** True when `handle.writeQueueSize` tells how much of the write in flight is still unsent. */
+  readonly #exactQueue: boolean
+
+  #protocol: ProtocolCallbacks | null
+  #buffered: boolean
+
+  // write side
+  #queue: Buffer[] = []
+  #queued = 0
+  #eofWritten = false
+  #endCalled = false
+  #sendfile = false
+  #droppedWrites = 0
+
+  // lifecycle
+  #made = false
+  #closing = false
+  #finishing = false
+  #aborted = false
+  #lost = false
+  #detached = false
+  #lostError: Error | null = null
+
+  // read side
+  #readPaused = false
+  #eof = false
+  #dataListening = false
+  #readBuf: Buffer | null = null
+  #protoBuf: Uint8Array | null = null
+  #protoBufOwner: ProtocolCallbacks | null = null
+  #held: Uint8Array | null = null
+  #eofPending = false
+  #heldScheduled = false
+
+  constructor (options: StreamTransportOptions) {
+    const socket = options.socket
+    this.#socket = socket
+    this.#protocol = options.protocol as ProtocolCallbacks
+    this.#buffered = typeof this.#protocol.getBuffer === 'function'
+    this.#bridge = options.bridge ?? null
+    this.#readable = options.readable ?? true
+    this.#writable = options.writable ?? true
+    this.#canWriteEof = options.canWriteEof ?? true
+    this.#eofAlwaysCloses = options.eofAlwaysCloses ?? false
+    this.#closeMode = options.closeMode ?? 'end'
+    this.#onLost = options.onLost
+    this.#name = options.name ?? 'Transport'
+    this.#extra = { ...options.extra, socket }
+    this.#flow = new WriteFlowControl({ flowProtocol: () => this.#protocol }, this)
+    const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown } })._handle
+    this.#exactQueue = typeof handle?.writeQueueSize === 'number'
+
+    socket.on('error', this.#onError)
+    socket.on('close', this.#onClose)
+    if (this.#readable) socket.on('end', this.#onEnd)
+    this.#bridge?._bind(this)
+  }
+
+  get [kTransport] (): true { return true }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Calls the protocol's `connectionMade(this)`, then starts reading unless the protocol
+   * paused it. Returns the error `connectionMade` threw (the transport is then being aborted
+   * and `connectionLost(thatError)` follows), or `null`.
+   * @internal for the code that made the connection
+   */
+  _connectionMade (): Error | null {
+    const protocol = this.#protocol
+    this.#made = true
+    try {
+      protocol?.connectionMade?.(this)
+    } catch (err) {
+      const error = asError(err)
+      this.#fatal(error, 'connectionMade')
+      return error
+    }
+    this.#updateReading()
+    return null
+  }
+
+  close (): void {
+    if (this.#closing) return
+    this.#closing = true
+    this.#updateReading()
+    if (this.#bufferEmpty()) this.#finishClose()
+  }
+
+  abort (): void {
+    this.#forceClose(null)
+  }
+
+  isClosing (): boolean {
+    return this.#closing
+  }
+
+  getExtraInfo (name: string, defaultValue?: unknown): any {
+    const value = this.#extra[name]
+    return value === undefined ? defaultValue : value
+  }
+
+  setProtocol (protocol: AnyProtocol): void {
+    if (typeof protocol !== 'object' || protocol === null) {
+      throw invalidArgType(`protocol must be an object, got ${protocol === null ? 'null' : typeof protocol}`)
+    }
+    this.#protocol = protocol as ProtocolCallbacks
+    this.#buffered = typeof this.#protocol.getBuffer === 'function'
+  }
+
+  getProtocol (): AnyProtocol | null {
+    return this.#protocol
+  }
+
+  /** @internal the socket underneath, for family code (sendfile, startTls) */
+  get _socket (): net.Socket { return this.#socket }
+
+  /** @internal true once `connectionLost` has been called */
+  get _lost (): boolean { return this.#lost }
+
+  toString (): string {
+    const state = this.#lost ? 'closed' : this.#closing ? 'closing' : 'open'
+    return `<${this.#name} ${state}>`
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  isReading (): boolean {
+    return this.#readable && !this.#closing && !this.#readPaused && !this.#eof
+  }
+
+  pauseReading (): void {
+    if (this.#closing || this.#readPaused) return
+    this.#readPaused = true
+    this.#updateReading()
+  }
+
+  resumeReading (): void {
+    if (this.#closing || !this.#readPaused) return
+    this.#readPaused = false
+    this.#updateReading()
+  }
+
+  #wantRead (): boolean {
+    return this.#readable && this.#made && !this.#closing && !this.#readPaused && !this.#eof && !this.#detached
+  }
+
+  #updateReading (): void {
+    if (!this.#readable) return
+    const socket = this.#socket
+    if (!this.#wantRead()) {
+      socket.pause()
+      return
+    }
+    if (this.#held !== null || this.#eofPending) {
+      // Bytes (or an EOF) held back by an earlier pause go first; the socket resumes after them.
+      this.#scheduleHeld()
+      return
+    }
+    if (this.#bridge === null && !this.#dataListening) {
+      this.#dataListening = true
+      socket.on('data', this.#onChunk)
+    }
+    socket.resume()
+  }
+
+  #scheduleHeld (): void {
+    if (this.#heldScheduled) return
+    this.#heldScheduled = true
+    setImmediate(() => {
+      this.#heldScheduled = false
+      if (!this.#wantRead()) return
+      const held = this.#held
+      this.#held = null
+      if (held !== null) this.#deliverCopy(held)
+      if (this.#eofPending && this.#held === null && this.#wantRead()) {
+        this.#eofPending = false
+        this.#onEnd()
+        return
+      }
+      this.#updateReading()
+    })
+  }
+
+  /** @internal the buffer Node reads into next (the onread bridge asks after every read) */
+  _nextReadBuffer (): Uint8Array {
+    const protocol = this.#protocol
+    if (this.#buffered && protocol !== null && this.#wantRead() && this.#held === null) {
+      let buf: Uint8Array
+      try {
+        buf = toProtocolBuffer(protocol.getBuffer!(-1))
+      } catch (err) {
+        this.#fatal(asError(err), 'getBuffer')
+        return this.#ownBuffer()
+      }
+      if (buf.length === 0) {
+        this.#fatal(new InvalidStateError('getBuffer() returned an empty buffer'), 'getBuffer')
+        return this.#ownBuffer()
+      }
+      this.#protoBuf = buf
+      this.#protoBufOwner = protocol
+      return buf
+    }
+    this.#protoBuf = null
+    return this.#ownBuffer()
+  }
+
+  #ownBuffer (): Buffer {
+    this.#readBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
+    return this.#readBuf
+  }
+
+  /** @internal a read landed in `buf` (the onread callback) */
+  _onRead (nread: number, buf: Uint8Array): boolean {
+    if (this.#closing || this.#lost) return false
+    const protocol = this.#protocol!
+    if (buf === this.#protoBuf) {
+      this.#protoBuf = null
+      if (this.#buffered && protocol === this.#protoBufOwner) {
+        try {
+          protocol.bufferUpdated?.(nread)
+        } catch (err) {
+          this.#fatal(asError(err), 'bufferUpdated')
+        }
+        return true
+      }
+      // The buffer belongs to a protocol that was replaced meanwhile: hand over a copy.
+      this.#deliverCopy(Buffer.from(buf.subarray(0, nread)))
+      return true
+    }
+    // The read landed in the transport's own buffer.
+    if (this.#buffered) {
+      this.#feed(buf.subarray(0, nread), true)
+      return true
+    }
+    let data: Buffer
+    if (nread <= COPY_READ_MAX) {
+      data = Buffer.allocUnsafe(nread)
+      ;(buf as Buffer).copy(data, 0, 0, nread)
+    } else {
+      // A large read: hand the buffer itself over; the next read takes a fresh one.
+      data = (buf as Buffer).subarray(0, nread)
+      if (buf === this.#readBuf) this.#readBuf = null
+    }
+    try {
+      protocol.dataReceived?.(data)
+    } catch (err) {
+      this.#fatal(asError(err), 'dataReceived')
+    }
+    return true
+  }
+
+  readonly #onChunk = (chunk: Buffer): void => {
+    if (this.#closing || this.#lost) return
+    this.#deliverCopy(chunk)
+  }
+
+  /** Delivers bytes the protocol may keep (a chunk Node allocated, or a copy). */
+  #deliverCopy (data: Uint8Array): void {
+    if (this.#buffered) {
+      this.#feed(data, false)
+      return
+    }
+    try {
+      this.#protocol?.dataReceived?.(data)
+    } catch (err) {
+      this.#fatal(asError(err), 'dataReceived')
+    }
+  }
+
+  /**
+   * Copies `data` into the buffers a buffered protocol gives (asyncio's
+   * `_feed_data_to_buffered_proto`). If the protocol pauses reading midway, the rest is held
+   * and delivered in order on resume; if it is replaced by a stream protocol, the rest goes to
+   * `dataReceived`. `transient` data (the transport's reusable buffer) is copied when kept.
+   */
+  #feed (data: Uint8Array, transient: boolean): void {
+    let offset = 0
+    while (offset < data.length) {
+      if (this.#closing || this.#lost) return
+      if (!this.#buffered) {
+        const rest = data.subarray(offset)
+        this.#deliverCopy(transient ? Buffer.from(rest) : rest)
+        return
+      }
+      if (this.#readPaused) {
+        const rest = data.subarray(offset)
+        this.#hold(transient ? Buffer.from(rest) : rest)
+        return
+      }
+      const protocol = this.#protocol!
+      let buf: Uint8Array
+      try {
+        buf = toProtocolBuffer(protocol.getBuffer!(-1))
+      } catch (err) {
+        this.#fatal(asError(err), 'getBuffer')
+        return
+      }
+      if (buf.length === 0) {
+        this.#fatal(new InvalidStateError('getBuffer() returned an empty buffer'), 'getBuffer')
+        return
+      }
+      const n = Math.min(buf.length, data.length - offset)
+      buf.set(data.subarray(offset, offset + n))
+      offset += n
+      try {
+        protocol.bufferUpdated?.(n)
+      } catch (err) {
+        this.#fatal(asError(err), 'bufferUpdated')
+        return
+      }
+    }
+  }
+
+  /** Keeps bytes that arrived for a protocol that paused reading midway through them. */
+  #hold (rest: Uint8Array): void {
+    this.#held = this.#held === null ? rest : Buffer.concat([this.#held, rest])
+    this.#socket.pause()
+  }
+
+  readonly #onEnd = (): void => {
+    if (this.#closing || this.#lost || this.#detached) return
+    if (this.#readPaused || this.#held !== null) {
+      // Node may announce the end after a pause that came with the last chunk; asyncio would
+      // not have read the EOF yet. Deliver it once reading resumes.
+      this.#eofPending = true
+      return
+    }
+    this.#eof = true
+    let keepOpen: boolean | void
+    try {
+      keepOpen = this.#protocol?.eofReceived?.()
+    } catch (err) {
+      this.#fatal(asError(err), 'eofReceived')
+      return
+    }
+    if (this.#eofAlwaysCloses || !keepOpen) this.close()
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  write (data: WriteData): void {
+    const buf = toBuffer(data)
+    this.#checkWritable()
+    if (buf.length === 0) return
+    if (this.#closing) {
+      this.#dropped()
+      return
+    }
+    this.#send(buf)
+    if (!this.#flow.paused) this.#flow.maybePause(this.getWriteBufferSize())
+  }
+
+  writelines (chunks: Iterable<WriteData>): void {
+    const bufs = toBuffers(chunks).filter((b) => b.length > 0)
+    this.#checkWritable()
+    if (bufs.length === 0) return
+    if (this.#closing) {
+      this.#dropped()
+      return
+    }
+    if (this.#queue.length === 0 && this.#socket.writableLength === 0) {
+      this.#submit(bufs)
+    } else {
+      for (const buf of bufs) {
+        this.#queue.push(buf)
+        this.#queued += buf.length
+      }
+    }
+    if (!this.#flow.paused) this.#flow.maybePause(this.getWriteBufferSize())
+  }
+
+  #checkWritable (): void {
+    if (!this.#writable) throw new InvalidStateError(`${this.#name} is not writable`)
+    if (this.#eofWritten) throw new WriteAfterEofError()
+    if (this.#sendfile) throw new InvalidStateError('unable to write; sendfile is in progress')
+  }
+
+  #send (buf: Buffer): void {
+    if (this.#queue.length === 0 && this.#socket.writableLength === 0) {
+      this.#socket.write(buf, this.#onWritten)
+    } else {
+      this.#queue.push(buf)
+      this.#queued += buf.length
+    }
+  }
+
+  #dropped (): void {
+    if (++this.#droppedWrites === LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
+      process.emitWarning(`${this.#name}: write() after the transport was closed; the data is dropped`,
+        { code: 'WL_WARN_WRITE_AFTER_CLOSE' })
+    }
+  }
+
+  /** Called by Node as each write completes (for a write done at once, on the next tick). */
+  readonly #onWritten = (err?: Error | null): void => {
+    if (err != null || this.#lost || this.#aborted) return
+    const socket = this.#socket
+    if (this.#queue.length > 0 && socket.writableLength === 0) this.#submitQueue()
+    if (this.#flow.paused) this.#flow.maybeResume(this.getWriteBufferSize())
+    if (this.#queue.length === 0 && socket.writableLength === 0) this.#flushed()
+  }
+
+  #submitQueue (): void {
+    const chunks = this.#queue
+    this.#queue = []
+    this.#queued = 0
+    this.#submit(chunks)
+  }
+
+  /** Hands `chunks` to the socket: one write, or one vectored write for several. */
+  #submit (chunks: Buffer[]): void {
+    const socket = this.#socket
+    if (chunks.length === 1) {
+      socket.write(chunks[0]!, this.#onWritten)
+      return
+    }
+    socket.cork()
+    const last = chunks.length - 1
+    for (let i = 0; i < last; i++) socket.write(chunks[i]!)
+    socket.write(chunks[last]!, this.#onWritten)
+    socket.uncork()
+  }
+
+  #bufferEmpty (): boolean {
+    return this.#queue.length === 0 && this.#socket.writableLength === 0
+  }
+
+  /** Everything written so far is in the kernel: carry out a close or writeEof waiting for that. */
+  #flushed (): void {
+    if (this.#closing) {
+      this.#finishClose()
+    } else if (this.#eofWritten && !this.#endCalled) {
+      this.#endCalled = true
+      this.#socket.end()
+    }
+  }
+
+  getWriteBufferSize (): number {
+    if (this.#aborted || this.#lost) return 0
+    const inFlight = this.#socket.writableLength
+    if (inFlight === 0) return this.#queued
+    if (this.#exactQueue) {
+      const handle = (this.#socket as unknown as { _handle?: { writeQueueSize: number } | null })._handle
+      if (handle != null && handle.writeQueueSize <= inFlight) return this.#queued + handle.writeQueueSize
+    }
+    return this.#queued + inFlight
+  }
+
+  getWriteBufferLimits (): [low: number, high: number] {
+    return this.#flow.getLimits()
+  }
+
+  setWriteBufferLimits (limits?: WriteBufferLimits | null): void {
+    this.#flow.setLimits(limits, this.getWriteBufferSize())
+  }
+
+  canWriteEof (): boolean {
+    return this.#canWriteEof
+  }
+
+  writeEof (): void {
+    if (this.#closing || this.#eofWritten) return
+    if (!this.#canWriteEof) throw new InvalidStateError(`${this.#name} does not support writeEof()`)
+    this.#eofWritten = true
+    if (this.#bufferEmpty()) this.#flushed()
+  }
+
+  // ---------------------------------------------------------------- sendfile support
+
+  /**
+   * Marks a sendfile as running (`write()` throws meanwhile) and returns a function that ends
+   * it. Rejects a closing transport, as asyncio does.
+   * @internal for `sendfile()`
+   */
+  _beginSendfile (): () => void {
+    if (this.#closing) throw new InvalidStateError('Transport is closing')
+    if (this.#sendfile) throw new InvalidStateError('sendfile is already in progress')
+    this.#checkWritable()
+    this.#sendfile = true
+    return () => { this.#sendfile = false }
+  }
+
+  // ---------------------------------------------------------------- upgrade support
+
+  /**
+   * Detaches this transport from its socket for an upgrade (startTls): no further callback
+   * reaches the protocol through this transport, which reports itself closing. Returns the
+   * socket, paused, for the new transport to wrap.
+   * @internal for `startTls()`
+   */
+  _detach (): net.Socket {
+    if (this.#closing) throw new InvalidStateError('Transport is closing')
+    this.#detached = true
+    this.#closing = true
+    const socket = this.#socket
+    socket.pause()
+    socket.off('error', this.#onError)
+    socket.off('close', this.#onClose)
+    socket.off('end', this.#onEnd)
+    if (this.#dataListening) socket.off('data', this.#onChunk)
+    this.#lost = true
+    this.#protocol = null
+    return socket
+  }
+
+  /** @internal bytes delivered to the old transport but held (pause) at the moment of detaching */
+  get _heldBytes (): Uint8Array | null { return this.#held }
+
+  // ---------------------------------------------------------------- errors and the end
+
+  #fatal (error: Error, callback: string): void {
+    callExceptionHandler({
+      message: `Fatal error: protocol.${callback}() call failed.`,
+      exception: error,
+      transport: this,
+      protocol: this.#protocol,
+    })
+    this.#forceClose(error)
+  }
+
+  #forceClose (error: Error | null): void {
+    if (this.#lost || this.#detached) return
+    if (error !== null) this.#lostError ??= error
+    this.#closing = true
+    this.#aborted = true
+    this.#queue = []
+    this.#queued = 0
+    this.#held = null
+    this.#socket.destroy()
+  }
+
+  #finishClose (): void {
+    if (this.#finishing || this.#lost) return
+    this.#finishing = true
+    if (this.#closeMode === 'destroy') {
+      this.#socket.destroy()
+    } else {
+      this.#socket.destroySoon()
+    }
+  }
+
+  readonly #onError = (err: Error): void => {
+    // A socket error ends the connection; connectionLost(err) follows from 'close'.
+    this.#lostError ??= err
+    this.#closing = true
+    this.#aborted = true
+    this.#queue = []
+    this.#queued = 0
+  }
+
+  readonly #onClose = (): void => {
+    if (this.#lost) return
+    this.#lost = true
+    this.#closing = true
+    this.#queue = []
+    this.#queued = 0
+    this.#held = null
+    const protocol = this.#protocol
+    try {
+      protocol?.connectionLost?.(this.#lostError)
+    } catch (exception) {
+      callExceptionHandler({ message: 'protocol.connectionLost() failed', exception, transport: this, protocol })
+    } finally {
+      this.#protocol = null
+      this.#onLost?.(this)
+    }
+  }
+}
+
+function asError (value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
+}

@@ -1,0 +1,214 @@
+import * as dns from 'node:dns'
+import * as fs from 'node:fs'
+import * as net from 'node:net'
+import {
+  connectTCP, connectUnix, parseConnectionOptions, tcpExtra, validateFactory, validateHost, validateOptions,
+  validatePath, validatePort, validateSignal,
+} from './connect.js'
+import type { ConnectionOptions, TransportSetup } from './connect.js'
+import { invalidArgType } from './errors.js'
+import { Server, serverSettings } from './server.js'
+import type { AcceptHandler, ListenSpec } from './server.js'
+import { StreamTransport } from './stream-transport.js'
+import type { OnreadBridge } from './stream-transport.js'
+import type { AnyProtocol, ProtocolFactory } from './protocol.js'
+import type { Transport } from './transport.js'
+
+/**
+ * The connection and server functions shared by the families that run over byte streams
+ * (`@wireline/stream` for `Protocol`, `@wireline/buffered` for `BufferedProtocol`). asyncio
+ * has one `create_connection` for both and picks the read path from the protocol; so does
+ * wireline: the families export these under asyncio's names with their own protocol types.
+ */
+
+/** Options of `createServer` (asyncio's keyword arguments). */
+export interface ServerOptions {
+  /** Listen backlog (default 100, as asyncio). */
+  backlog?: number
+  /** SO_REUSEPORT, where the running Node supports it (22.12+); otherwise createServer rejects. */
+  reusePort?: boolean
+  /** Listen at once (default true); with false nothing is bound until `startServing()`. */
+  startServing?: boolean
+}
+
+/** Options of `createUnixConnection`. */
+export interface UnixConnectionOptions {
+  signal?: AbortSignal | null
+}
+
+/** Options of `createUnixServer`. */
+export interface UnixServerOptions {
+  backlog?: number
+  startServing?: boolean
+}
+
+type Setup = Omit<TransportSetup, 'extra'>
+
+/**
+ * Creates the protocol and its transport over a connected socket and calls `connectionMade`.
+ * The factory's error is thrown (the socket destroyed); an error from `connectionMade` comes
+ * back in `error` (the transport is being aborted and will call `connectionLost(error)`).
+ */
+function makeTransport<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, socket: net.Socket, bridge: OnreadBridge | null,
+  setup: TransportSetup,
+): { transport: StreamTransport, protocol: P, error: Error | null } {
+  let protocol: P
+  try {
+    protocol = factory()
+    if (typeof protocol !== 'object' || protocol === null) {
+      throw invalidArgType(`protocol factory must return an object, got ${protocol === null ? 'null' : typeof protocol}`)
+    }
+  } catch (err) {
+    socket.destroy()
+    throw err
+  }
+  const transport = new StreamTransport({
+    socket,
+    protocol,
+    bridge,
+    name: setup.name,
+    extra: setup.extra,
+    onLost: setup.onLost,
+    canWriteEof: setup.canWriteEof,
+    eofAlwaysCloses: setup.eofAlwaysCloses,
+  })
+  return { transport, protocol, error: transport._connectionMade() }
+}
+
+function connected<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, socket: net.Socket, bridge: OnreadBridge | null, setup: TransportSetup,
+): [Transport, P] {
+  const { transport, protocol, error } = makeTransport(factory, socket, bridge, setup)
+  if (error !== null) throw error
+  return [transport, protocol]
+}
+
+const TCP: Setup = { name: 'TCPTransport' }
+const UNIX: Setup = { name: 'UnixTransport' }
+
+/**
+ * asyncio `loop.create_connection(factory, host, port)`: connects over TCP, makes the
+ * protocol, calls `connectionMade`, and resolves to `[transport, protocol]`.
+ */
+export async function openConnection<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, host: string, port: number, options?: ConnectionOptions,
+): Promise<[Transport, P]> {
+  validateFactory(factory)
+  const h = validateHost(host)
+  const p = validatePort(port)
+  const opts = parseConnectionOptions(options)
+  return await connectTCP(h, p, opts, (socket, bridge) =>
+    connected(factory, socket, bridge, { ...TCP, extra: tcpExtra(socket) }))
+}
+
+/** asyncio `loop.create_unix_connection(factory, path)`. */
+export async function openUnixConnection<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, path: string, options?: UnixConnectionOptions,
+): Promise<[Transport, P]> {
+  validateFactory(factory)
+  const at = validatePath(path)
+  const o = validateOptions(options)
+  const signal = validateSignal(o.signal)
+  return await connectUnix(at, { signal }, (socket, bridge) =>
+    connected(factory, socket, bridge, { ...UNIX, extra: { peername: at, sockname: '' } }))
+}
+
+function acceptWith<P extends AnyProtocol> (factory: ProtocolFactory<P>): AcceptHandler {
+  return (socket, bridge, spec, server) => {
+    const setup = spec.kind === 'tcp'
+      ? { ...TCP, extra: tcpExtra(socket) }
+      : { ...UNIX, extra: { peername: '', sockname: spec.path } }
+    const { transport } = makeTransport(factory, socket, bridge, { ...setup, onLost: (t) => server._detach(t) })
+    return transport
+  }
+}
+
+async function hostSpecs (host: unknown, port: number): Promise<ListenSpec[]> {
+  if (host === undefined || host === null || host === '') return [{ kind: 'tcp', host: undefined, port }]
+  const hosts = Array.isArray(host) ? host : [host]
+  const specs: ListenSpec[] = []
+  const seen = new Set<string>()
+  for (const h of hosts) {
+    if (typeof h !== 'string' || h.length === 0) throw invalidArgType('host must be a non-empty string or an array of them')
+    const found = net.isIP(h) !== 0
+      ? [{ address: h, family: net.isIP(h) }]
+      : await dns.promises.lookup(h, { all: true, verbatim: true })
+    for (const a of found) {
+      if (seen.has(a.address)) continue
+      seen.add(a.address)
+      specs.push({ kind: 'tcp', host: a.address, port, ipv6Only: a.family === 6 })
+    }
+  }
+  return specs
+}
+
+/**
+ * asyncio `loop.create_server(factory, host, port)`. `host` may be omitted (all interfaces,
+ * one dual-stack socket), a name (each address it resolves to), or an array of them. With
+ * port 0 and several addresses, they all get the port the first one was given.
+ */
+export async function openServer<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, host?: string | string[] | null, port?: number | null, options?: ServerOptions,
+): Promise<Server> {
+  validateFactory(factory)
+  const p = port === undefined || port === null ? 0 : validatePort(port)
+  const settings = serverSettings(validateOptions(options))
+  const specs = await hostSpecs(host, p)
+  return await new Server(specs, settings, acceptWith(factory))._init()
+}
+
+function addressInUse (path: string): Error {
+  return Object.assign(new Error(`Address '${path}' is already in use`),
+    { code: 'EADDRINUSE', errno: -98, syscall: 'listen', address: path })
+}
+
+/** Removes a stale Unix socket file at `path` (asyncio does); any other file there is an error. */
+function removeStaleSocket (path: string): void {
+  if (path.startsWith('\0')) return // abstract namespace: no file
+  let st: fs.Stats
+  try {
+    st = fs.statSync(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw err
+  }
+  if (!st.isSocket()) throw addressInUse(path)
+  fs.unlinkSync(path)
+}
+
+/** asyncio `loop.create_unix_server(factory, path)`: a stale socket file at `path` is removed first. */
+export async function openUnixServer<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, path: string, options?: UnixServerOptions,
+): Promise<Server> {
+  validateFactory(factory)
+  const at = validatePath(path)
+  const settings = serverSettings(validateOptions(options))
+  removeStaleSocket(at)
+  return await new Server([{ kind: 'unix', path: at }], settings, acceptWith(factory))._init()
+}
+
+/**
+ * asyncio `loop.connect_accepted_socket(factory, sock)`: wraps an already-connected Node
+ * socket (accepted by your own server, or connected by your own code). Reading goes through
+ * its `'data'` events; `allowHalfOpen` is turned on so that `eofReceived` can keep it open.
+ */
+export async function wrapAcceptedSocket<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, socket: net.Socket, options?: Record<string, never>,
+): Promise<[Transport, P]> {
+  validateFactory(factory)
+  validateOptions(options)
+  if (!(socket instanceof net.Socket)) throw invalidArgType('socket must be a connected net.Socket')
+  if (socket.destroyed || socket.connecting || socket.readyState === 'closed') {
+    throw Object.assign(new Error('socket is not connected'), { code: 'ERR_SOCKET_CLOSED' })
+  }
+  socket.allowHalfOpen = true
+  const isTCP = socket.remoteAddress !== undefined
+  const setup: TransportSetup = isTCP
+    ? { ...TCP, extra: tcpExtra(socket) }
+    : { ...UNIX, extra: { peername: '', sockname: '' } }
+  if (isTCP) socket.setNoDelay(true)
+  return connected(factory, socket, null, setup)
+}
+
+export type { ConnectionOptions }

@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import * as net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { getExceptionHandler, setExceptionHandler } from '../exception-handler.js'
+import type { ExceptionContext } from '../exception-handler.js'
+
+/**
+ * Collects what reaches the exception handler until `restore()` (which puts the previous
+ * handler back). Tests assert on `contexts`, and that nothing unexpected was reported.
+ */
+export function captureExceptions (): { contexts: ExceptionContext[], restore: () => void } {
+  const previous = getExceptionHandler()
+  const contexts: ExceptionContext[] = []
+  setExceptionHandler((ctx) => { contexts.push(ctx) })
+  return { contexts, restore: () => setExceptionHandler(previous) }
+}
+
+/**
+ * A connected pair of TCP sockets on 127.0.0.1 (what `socket.socketpair()` gives in Python),
+ * made with a throwaway listener that is closed before this resolves.
+ */
+export async function socketPair (options: { allowHalfOpen?: boolean } = {}): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false, pauseOnConnect: true })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as net.AddressInfo
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
+  const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false })
+  await new Promise<void>((resolve, reject) => {
+    client.once('error', reject)
+    client.once('connect', () => { client.off('error', reject); resolve() })
+  })
+  const serverSide = await accepted
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return [client, serverSide]
+}
+
+/** A fresh temporary directory and a function that removes it. */
+export function tempDir (prefix = 'wireline-'): { path: string, cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix))
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) }
+}

@@ -1,0 +1,19 @@
+/**
+ * @packageDocumentation
+ * `@wireline/core/testing`: what wireline's own tests use, for families and protocol authors:
+ * recording protocols that produce the callback trace, a checker that asserts a trace against
+ * a family's state machine, and small helpers for real-I/O tests.
+ */
+export {
+  BaseRecorder, RecordingBufferedProtocol, RecordingDatagramProtocol, RecordingProtocol,
+  RecordingSubprocessProtocol,
+} from './recorder.js'
+export type {
+  BufferedRecorderOptions, DatagramRecorderOptions, RecorderOptions, StreamRecorderOptions,
+  SubprocessRecorderOptions,
+} from './recorder.js'
+export { assertTrace, checkTrace } from './checker.js'
+export type { CheckOptions, Family } from './checker.js'
+export { Deferred, withTimeout } from './deferred.js'
+export { captureExceptions, socketPair, tempDir } from './helpers.js'
+export { setAcceptedSocketFastPath } from '../server.js'
