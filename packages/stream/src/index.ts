@@ -25,7 +25,10 @@ import type {
 import type * as net from 'node:net'
 
 export { Protocol } from './protocol.js'
-export { BaseProtocol, Server, getExceptionHandler, setExceptionHandler } from '@wireline/core'
+export {
+  BaseProtocol, InvalidStateError, Server, ServerClosedError, UnsupportedError, WirelineError, WriteAfterEofError,
+  getExceptionHandler, setExceptionHandler,
+} from '@wireline/core'
 export type {
   Address, BaseTransport, ConnectionOptions, ExceptionContext, ExceptionHandler, ExtraInfo, ReadTransport,
   ServerOptions, Transport, UnixConnectionOptions, UnixServerOptions, WriteBufferLimits, WriteData,

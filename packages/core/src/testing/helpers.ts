@@ -18,7 +18,7 @@ export function captureExceptions (): { contexts: ExceptionContext[], restore: (
 
 /**
  * A connected pair of TCP sockets on 127.0.0.1 (what `socket.socketpair()` gives in Python),
- * made with a throwaway listener that is closed before this resolves.
+ * made with a throwaway listener that stops listening before this resolves.
  */
 export async function socketPair (options: { allowHalfOpen?: boolean } = {}): Promise<[net.Socket, net.Socket]> {
   const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false, pauseOnConnect: true })
@@ -34,7 +34,8 @@ export async function socketPair (options: { allowHalfOpen?: boolean } = {}): Pr
     client.once('connect', () => { client.off('error', reject); resolve() })
   })
   const serverSide = await accepted
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  // Stop listening; the listener's own 'close' waits for the pair, so do not wait for it.
+  server.close()
   return [client, serverSide]
 }
 

@@ -1,0 +1,42 @@
+// `pnpm demo`: runs every example end to end, each under a heading, printing what the
+// Python examples print. Servers listen on a free port on 127.0.0.1 and are stopped after.
+import type { Server } from '@wireline/stream'
+import * as tcpEchoServer from './tcp-echo-server.js'
+import * as tcpEchoClient from './tcp-echo-client.js'
+import * as existingSockets from './connecting-existing-sockets.js'
+
+type Step = { title: string, run: () => Promise<void> }
+
+/** Runs a server example, hands its port to `client`, then closes the server. */
+async function withServer (
+  serverMain: (o: { port: number, onServing: (s: Server) => void }) => Promise<void>,
+  client: (port: number) => Promise<void>,
+): Promise<void> {
+  let server: Server | undefined
+  let serving!: Promise<void>
+  const s = await new Promise<Server>((resolve, reject) => {
+    serving = serverMain({ port: 0, onServing: (srv) => { server = srv; resolve(srv) } })
+    serving.catch(reject)
+  })
+  const [, port] = s.addresses()[0] as [string, number]
+  try {
+    await client(port)
+  } finally {
+    server?.close()
+    await serving
+  }
+}
+
+const steps: Step[] = [
+  {
+    title: 'TCP echo server + TCP echo client',
+    run: () => withServer(tcpEchoServer.main, (port) => tcpEchoClient.main({ port })),
+  },
+  { title: 'Connecting existing sockets', run: existingSockets.main },
+]
+
+for (const step of steps) {
+  console.log(`\n=== ${step.title} ===`)
+  await step.run()
+}
+console.log('\nAll examples ran.')
