@@ -61,7 +61,7 @@ export function checkTrace (events: readonly string[], family: Family, options: 
       case 'connectionLost':
         lost = true
         if (family === 'subprocess') {
-          if (exited !== 1) bad(i, 'connectionLost before processExited')
+          if (exited === 0) bad(i, 'connectionLost before processExited')
           for (const p of options.pipedFds ?? []) {
             if (!pipeClosed.has(p)) bad(i, `connectionLost before pipeConnectionLost(${p})`)
           }
