@@ -76,8 +76,8 @@ export function adoptAcceptedSocket (socket: net.Socket, tcp: boolean): { socket
   return { socket: adopted, bridge }
 }
 
-function describeListen (spec: ListenSpec): string {
-  return spec.kind === 'unix' ? spec.path : `${spec.host ?? '*'}:${spec.port}`
+function describeSocket (spec: ListenSpec, socket: net.Socket): string {
+  return spec.kind === 'unix' ? spec.path : `${socket.localAddress ?? spec.host ?? '*'}:${socket.localPort ?? spec.port}`
 }
 
 /**
@@ -198,7 +198,7 @@ export class Server implements AsyncDisposable {
     } catch (exception) {
       this.#pending--
       adopted.destroy()
-      callExceptionHandler({ message: `Error accepting a connection on ${describeListen(spec)}`, exception, server: this })
+      callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, adopted)}`, exception, server: this })
       this.#wake()
       return
     }
@@ -211,7 +211,7 @@ export class Server implements AsyncDisposable {
     if (result instanceof Promise) {
       result.then(settle, (exception: unknown) => {
         adopted.destroy()
-        callExceptionHandler({ message: `Error accepting a connection on ${describeListen(spec)}`, exception, server: this })
+        callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, adopted)}`, exception, server: this })
         settle(null)
       })
     } else {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import * as net from 'node:net'
 import { onTestFinished } from 'vitest'
-import { captureExceptions } from '@wireline/core/testing'
+import { captureExceptions, setAcceptedSocketFastPath } from '@wireline/core/testing'
 import type { Server, Transport } from '../src/index.js'
 
 /** The port a server listens on (its first address). */
@@ -112,4 +112,18 @@ export function payload (n: number): Buffer {
 /** Resolves on the next turn of the event loop after pending I/O callbacks ran. */
 export function turn (): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
+}
+
+/** Makes servers read accepted sockets via onread (`true`) or 'data' events, for this test. */
+export function acceptPath (fast: boolean): void {
+  setAcceptedSocketFastPath(fast)
+  onTestFinished(() => { setAcceptedSocketFastPath(true) })
+}
+
+/** Resolves when a raw socket has seen the end of its peer's data ('end' or 'close'). */
+export function ended (s: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    s.once('end', resolve)
+    s.once('close', resolve)
+  })
 }
