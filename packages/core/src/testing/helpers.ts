@@ -21,7 +21,7 @@ export function captureExceptions (): { contexts: ExceptionContext[], restore: (
  * made with a throwaway listener that stops listening before this resolves.
  */
 export async function socketPair (options: { allowHalfOpen?: boolean } = {}): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false, pauseOnConnect: true })
+  const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
