@@ -38,3 +38,5 @@ export { Server, adoptAcceptedSocket, reusePortSupported, serverSettings, setAcc
 export type { AcceptHandler, ListenSpec, ServerSettings } from './server.js'
 export { openConnection, openServer, openUnixConnection, openUnixServer, wrapAcceptedSocket } from './streams.js'
 export type { ServerOptions, UnixConnectionOptions, UnixServerOptions } from './streams.js'
+export { makeReadPipeTransport, makeWritePipeTransport } from './pipes.js'
+export type { PipeTransportOptions } from './pipes.js'

@@ -63,6 +63,8 @@ export interface StreamTransportOptions {
   eofAlwaysCloses?: boolean
   /** How the socket ends after a flushed close: `end` (FIN or close_notify, then destroy) or `destroy`. */
   closeMode?: CloseMode
+  /** `writeEof()` closes the transport (a write pipe has no half-close: EOF is the close). */
+  writeEofCloses?: boolean
   /** Called once, right after `connectionLost` (a server detaches the transport here). */
   onLost?: (transport: StreamTransport) => void
   /** Class-like name used in messages, e.g. 'TCPTransport'. */
@@ -94,6 +96,7 @@ export class StreamTransport implements Transport {
   readonly #canWriteEof: boolean
   readonly #eofAlwaysCloses: boolean
   readonly #closeMode: CloseMode
+  readonly #writeEofCloses: boolean
   readonly #onLost: ((t: StreamTransport) => void) | undefined
   readonly #name: string
   /** True when `handle.writeQueueSize` tells how much of the write in flight is still unsent. */
@@ -141,6 +144,7 @@ export class StreamTransport implements Transport {
     this.#canWriteEof = options.canWriteEof ?? true
     this.#eofAlwaysCloses = options.eofAlwaysCloses ?? false
     this.#closeMode = options.closeMode ?? 'end'
+    this.#writeEofCloses = options.writeEofCloses ?? false
     this.#onLost = options.onLost
     this.#name = options.name ?? 'Transport'
     this.#extra = { ...options.extra, socket }
@@ -561,6 +565,10 @@ export class StreamTransport implements Transport {
     if (this.#closing || this.#eofWritten) return
     if (!this.#canWriteEof) throw new InvalidStateError(`${this.#name} does not support writeEof()`)
     this.#eofWritten = true
+    if (this.#writeEofCloses) {
+      this.close()
+      return
+    }
     if (this.#bufferEmpty()) this.#flushed()
   }
 

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { makeReadPipeTransport, makeWritePipeTransport } from './pipes.js'
+import { RecordingProtocol } from './testing/recorder.js'
+import { assertTrace } from './testing/checker.js'
+import { withTimeout } from './testing/deferred.js'
+import { InvalidStateError } from './errors.js'
+
+const T = 10_000
+
+function child (code: string) {
+  const c = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] })
+  onTestFinished(() => { c.kill('SIGKILL') })
+  return c
+}
+
+describe('pipe transports over a child process', () => {
+  it('a write pipe and a read pipe: data through cat, writeEof closes the write pipe, EOF ends the read pipe', async () => {
+    const c = child('process.stdin.pipe(process.stdout)')
+    const w = new RecordingProtocol()
+    const r = new RecordingProtocol({ eofReturn: true }) // ignored: a read pipe closes at EOF
+    const wt = makeWritePipeTransport(c.stdin!, w)
+    const rt = makeReadPipeTransport(c.stdout!, r)
+    expect(wt._connectionMade()).toBe(null)
+    expect(rt._connectionMade()).toBe(null)
+    expect(wt.getExtraInfo('pipe')).toBe(c.stdin)
+    expect(rt.getExtraInfo('pipe')).toBe(c.stdout)
+    expect(wt.canWriteEof()).toBe(true)
+    const data = Buffer.alloc(1024 * 1024, 'x')
+    wt.write(data)
+    wt.write('end')
+    wt.writeEof()
+    expect(wt.isClosing()).toBe(true)
+    expect(() => wt.write('more')).toThrow(/after writeEof/)
+    await withTimeout(w.lost, T)
+    await withTimeout(r.lost, T)
+    expect(r.bytes).toBe(data.length + 3)
+    expect(r.received().subarray(-3).toString()).toBe('end')
+    expect(r.trace()).toEqual(['connectionMade', 'dataReceived', 'eofReceived', 'connectionLost'])
+    expect(w.trace()[0]).toBe('connectionMade')
+    expect(w.lostWith).toBe(null)
+    assertTrace(r.events, 'stream')
+    assertTrace(w.events, 'stream')
+  })
+
+  it('a write pipe to a child that does not read pauses the protocol; a read pipe cannot write', async () => {
+    const c = child('setTimeout(() => {}, 20000)')
+    const w = new RecordingProtocol()
+    const wt = makeWritePipeTransport(c.stdin!, w)
+    wt._connectionMade()
+    while (w.count('pauseWriting') === 0) wt.write(Buffer.alloc(64 * 1024))
+    expect(wt.getWriteBufferSize()).toBeGreaterThan(65536)
+    wt.abort()
+    expect(wt.getWriteBufferSize()).toBe(0)
+    await withTimeout(w.lost, T)
+    expect(w.trace()).toEqual(['connectionMade', 'pauseWriting', 'connectionLost'])
+    const rt = makeReadPipeTransport(c.stdout!, new RecordingProtocol())
+    rt._connectionMade()
+    expect(() => rt.write('x')).toThrow(InvalidStateError)
+    expect(rt.canWriteEof()).toBe(false)
+    rt.close()
+  })
+
+  it('writing to a child that exited gives connectionLost(EPIPE) on the write pipe, never a crash', async () => {
+    const c = child("require('fs').closeSync(0); setTimeout(() => {}, 20000)")
+    const w = new RecordingProtocol()
+    const wt = makeWritePipeTransport(c.stdin!, w)
+    wt._connectionMade()
+    // keep writing until the pipe reports the reader is gone
+    const big = Buffer.alloc(256 * 1024)
+    for (let i = 0; i < 64 && !wt.isClosing(); i++) {
+      wt.write(big)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    const err = await withTimeout(w.lost, T)
+    expect(['EPIPE', 'ECONNRESET']).toContain((err as NodeJS.ErrnoException).code)
+  })
+})
