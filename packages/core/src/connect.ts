@@ -24,7 +24,7 @@ export interface TransportSetup {
   /** Class-like name for messages. */
   name: string
   extra: StreamTransportOptions['extra']
-  onLost?: StreamTransportOptions['onLost']
+  owner?: StreamTransportOptions['owner']
   canWriteEof?: boolean
   eofAlwaysCloses?: boolean
 }

@@ -68,6 +68,16 @@ export class WriteFlowControl {
     this.maybePause(size)
   }
 
+  /**
+   * Takes over another engine's state without calling the protocol (a transport that
+   * replaces another, as startTls does, keeps the protocol's pause and the limits).
+   */
+  carryOver (paused: boolean, limits: readonly [low: number, high: number]): void {
+    this.#paused = paused
+    this.#low = limits[0]
+    this.#high = limits[1]
+  }
+
   /** Pauses the protocol if `size` is strictly over the high mark and it is not paused. */
   maybePause (size: number): void {
     if (size <= this.#high || this.#paused) return

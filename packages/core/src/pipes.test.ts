@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import type * as net from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { makeReadPipeTransport, makeWritePipeTransport } from './pipes.js'
 import { RecordingProtocol } from './testing/recorder.js'
@@ -19,8 +20,8 @@ describe('pipe transports over a child process', () => {
     const c = child('process.stdin.pipe(process.stdout)')
     const w = new RecordingProtocol()
     const r = new RecordingProtocol({ eofReturn: true }) // ignored: a read pipe closes at EOF
-    const wt = makeWritePipeTransport(c.stdin!, w)
-    const rt = makeReadPipeTransport(c.stdout!, r)
+    const wt = makeWritePipeTransport(c.stdin as net.Socket, w)
+    const rt = makeReadPipeTransport(c.stdout as net.Socket, r)
     expect(wt._connectionMade()).toBe(null)
     expect(rt._connectionMade()).toBe(null)
     expect(wt.getExtraInfo('pipe')).toBe(c.stdin)
@@ -46,7 +47,7 @@ describe('pipe transports over a child process', () => {
   it('a write pipe to a child that does not read pauses the protocol; a read pipe cannot write', async () => {
     const c = child('setTimeout(() => {}, 20000)')
     const w = new RecordingProtocol()
-    const wt = makeWritePipeTransport(c.stdin!, w)
+    const wt = makeWritePipeTransport(c.stdin as net.Socket, w)
     wt._connectionMade()
     while (w.count('pauseWriting') === 0) wt.write(Buffer.alloc(64 * 1024))
     expect(wt.getWriteBufferSize()).toBeGreaterThan(65536)
@@ -54,7 +55,7 @@ describe('pipe transports over a child process', () => {
     expect(wt.getWriteBufferSize()).toBe(0)
     await withTimeout(w.lost, T)
     expect(w.trace()).toEqual(['connectionMade', 'pauseWriting', 'connectionLost'])
-    const rt = makeReadPipeTransport(c.stdout!, new RecordingProtocol())
+    const rt = makeReadPipeTransport(c.stdout as net.Socket, new RecordingProtocol())
     rt._connectionMade()
     expect(() => rt.write('x')).toThrow(InvalidStateError)
     expect(rt.canWriteEof()).toBe(false)
@@ -64,7 +65,7 @@ describe('pipe transports over a child process', () => {
   it('writing to a child that exited gives connectionLost(EPIPE) on the write pipe, never a crash', async () => {
     const c = child("require('fs').closeSync(0); setTimeout(() => {}, 20000)")
     const w = new RecordingProtocol()
-    const wt = makeWritePipeTransport(c.stdin!, w)
+    const wt = makeWritePipeTransport(c.stdin as net.Socket, w)
     wt._connectionMade()
     // keep writing until the pipe reports the reader is gone
     const big = Buffer.alloc(256 * 1024)

@@ -1,6 +1,6 @@
 import type * as net from 'node:net'
 import { StreamTransport } from './stream-transport.js'
-import type { OnreadBridge } from './stream-transport.js'
+import type { OnreadBridge, TransportOwner } from './stream-transport.js'
 import type { AnyProtocol } from './protocol.js'
 
 /** Options of the pipe transports. */
@@ -9,7 +9,7 @@ export interface PipeTransportOptions {
   bridge?: OnreadBridge | null
   /** More extra-info values (`pipe` is set to the socket). */
   extra?: Record<string, unknown>
-  onLost?: (transport: StreamTransport) => void
+  owner?: TransportOwner | null
 }
 
 /**
@@ -30,7 +30,7 @@ export function makeReadPipeTransport (socket: net.Socket, protocol: AnyProtocol
     eofAlwaysCloses: true,
     closeMode: 'destroy',
     extra: { ...options.extra, pipe: socket },
-    onLost: options.onLost,
+    owner: options.owner,
   })
 }
 
@@ -50,6 +50,6 @@ export function makeWritePipeTransport (socket: net.Socket, protocol: AnyProtoco
     writeEofCloses: true,
     closeMode: 'destroy',
     extra: { ...options.extra, pipe: socket },
-    onLost: options.onLost,
+    owner: options.owner,
   })
 }

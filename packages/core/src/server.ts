@@ -2,7 +2,7 @@ import * as net from 'node:net'
 import { InvalidStateError, ServerClosedError, UnsupportedError } from './errors.js'
 import { callExceptionHandler } from './exception-handler.js'
 import { OnreadBridge } from './stream-transport.js'
-import type { StreamTransport } from './stream-transport.js'
+import type { StreamTransport, TransportOwner } from './stream-transport.js'
 import type { Address } from './transport.js'
 
 /** Where one listening socket of a server binds. */
@@ -84,7 +84,7 @@ function describeSocket (spec: ListenSpec, socket: net.Socket): string {
  * asyncio's `Server`: the listening sockets of `createServer` / `createUnixServer`, and the
  * connections they accepted.
  */
-export class Server implements AsyncDisposable {
+export class Server implements AsyncDisposable, TransportOwner {
   readonly #specs: ListenSpec[]
   readonly #settings: ServerSettings
   readonly #accept: AcceptHandler
@@ -202,24 +202,28 @@ export class Server implements AsyncDisposable {
       this.#wake()
       return
     }
-    const settle = (t: StreamTransport | null): void => {
+    const settle = (): void => {
       this.#pending--
       adopted.off('error', guard)
-      if (t !== null && !t._lost) this.#connections.add(t)
       this.#wake()
     }
     if (result instanceof Promise) {
-      result.then(settle, (exception: unknown) => {
+      result.then(() => settle(), (exception: unknown) => {
         adopted.destroy()
         callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, adopted)}`, exception, server: this })
-        settle(null)
+        settle()
       })
     } else {
-      settle(result)
+      settle()
     }
   }
 
-  /** @internal a transport accepted by this server lost its connection */
+  /** @internal a transport of this server started (accepted, or replacing one after startTls) */
+  _attach (transport: StreamTransport): void {
+    this.#connections.add(transport)
+  }
+
+  /** @internal a transport of this server lost its connection (or was replaced) */
   _detach (transport: StreamTransport): void {
     if (this.#connections.delete(transport)) this.#wake()
   }

@@ -1,7 +1,7 @@
 import type * as net from 'node:net'
 import { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
 import { COPY_READ_MAX, LOG_THRESHOLD_FOR_CONNLOST_WRITES, READ_BUFFER_SIZE } from './constants.js'
-import { InvalidStateError, WriteAfterEofError, invalidArgType } from './errors.js'
+import { InvalidStateError, UnsupportedError, WriteAfterEofError, invalidArgType } from './errors.js'
 import { callExceptionHandler } from './exception-handler.js'
 import { WriteFlowControl } from './flow-control.js'
 import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from './protocol.js'
@@ -42,6 +42,20 @@ export class OnreadBridge {
   }
 }
 
+/** What tracks transports (a `Server`): told when one starts and when it is gone. */
+export interface TransportOwner {
+  _attach(transport: StreamTransport): void
+  _detach(transport: StreamTransport): void
+}
+
+/** What `_beginUpgrade` hands over to the transport that replaces this one. */
+export interface UpgradeState {
+  socket: net.Socket
+  protocol: AnyProtocol
+  owner: TransportOwner | null
+  flowState: { paused: boolean, limits: [low: number, high: number] }
+}
+
 /** How a transport's socket ends once a `close()` has flushed everything. */
 export type CloseMode = 'end' | 'destroy'
 
@@ -65,8 +79,12 @@ export interface StreamTransportOptions {
   closeMode?: CloseMode
   /** `writeEof()` closes the transport (a write pipe has no half-close: EOF is the close). */
   writeEofCloses?: boolean
-  /** Called once, right after `connectionLost` (a server detaches the transport here). */
-  onLost?: (transport: StreamTransport) => void
+  /** Who tracks this transport (a server): attached now, detached right after `connectionLost`. */
+  owner?: TransportOwner | null
+  /** Flow-control state carried over from the transport this one replaces (startTls). */
+  flowState?: { paused: boolean, limits: [low: number, high: number] } | null
+  /** Warning emitted (once) when `eofReceived` returns true but the EOF closes anyway (TLS). */
+  eofKeepOpenWarning?: string
   /** Class-like name used in messages, e.g. 'TCPTransport'. */
   name?: string
 }
@@ -97,7 +115,8 @@ export class StreamTransport implements Transport {
   readonly #eofAlwaysCloses: boolean
   readonly #closeMode: CloseMode
   readonly #writeEofCloses: boolean
-  readonly #onLost: ((t: StreamTransport) => void) | undefined
+  readonly #owner: TransportOwner | null
+  readonly #eofKeepOpenWarning: string | undefined
   readonly #name: string
   /** True when `handle.writeQueueSize` tells how much of the write in flight is still unsent. */
   readonly #exactQueue: boolean
@@ -121,6 +140,8 @@ export class StreamTransport implements Transport {
   #lost = false
   #detached = false
   #lostError: Error | null = null
+  #upgrade: { resolve: () => void, reject: (err: Error) => void } | null = null
+  #drainWaiters: Array<(err: Error | null) => void> = []
 
   // read side
   #readPaused = false
@@ -145,17 +166,23 @@ export class StreamTransport implements Transport {
     this.#eofAlwaysCloses = options.eofAlwaysCloses ?? false
     this.#closeMode = options.closeMode ?? 'end'
     this.#writeEofCloses = options.writeEofCloses ?? false
-    this.#onLost = options.onLost
+    this.#owner = options.owner ?? null
+    this.#eofKeepOpenWarning = options.eofKeepOpenWarning
     this.#name = options.name ?? 'Transport'
     this.#extra = { ...options.extra, socket }
-    this.#flow = new WriteFlowControl({ flowProtocol: () => this.#protocol }, this)
-    const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown } })._handle
-    this.#exactQueue = typeof handle?.writeQueueSize === 'number'
+    this.#flow = new WriteFlowControl({ flowProtocol: () => (this.#sendfile ? null : this.#protocol) }, this)
+    if (options.flowState != null) this.#flow.carryOver(options.flowState.paused, options.flowState.limits)
+    // libuv's own stream handles (TCP, Pipe) tell how much of a write in flight is unsent;
+    // others (TLS) do not, and then the whole write in flight counts.
+    const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown, constructor?: { name?: string } } })._handle
+    const kind = handle?.constructor?.name
+    this.#exactQueue = typeof handle?.writeQueueSize === 'number' && (kind === 'TCP' || kind === 'Pipe')
 
     socket.on('error', this.#onError)
     socket.on('close', this.#onClose)
     if (this.#readable) socket.on('end', this.#onEnd)
     this.#bridge?._bind(this)
+    this.#owner?._attach(this)
   }
 
   get [kTransport] (): true { return true }
@@ -436,6 +463,9 @@ export class StreamTransport implements Transport {
       this.#fatal(asError(err), 'eofReceived')
       return
     }
+    if (keepOpen && this.#eofAlwaysCloses && this.#eofKeepOpenWarning !== undefined) {
+      process.emitWarning(this.#eofKeepOpenWarning, { code: 'WL_WARN_EOF_KEEP_OPEN' })
+    }
     if (this.#eofAlwaysCloses || !keepOpen) this.close()
   }
 
@@ -500,6 +530,7 @@ export class StreamTransport implements Transport {
     const socket = this.#socket
     if (this.#queue.length > 0 && socket.writableLength === 0) this.#submitQueue()
     if (this.#flow.paused) this.#flow.maybeResume(this.getWriteBufferSize())
+    if (this.#drainWaiters.length > 0 && this.getWriteBufferSize() <= this.#flow.low) this.#wakeDrainWaiters(null)
     if (this.#queue.length === 0 && socket.writableLength === 0) this.#flushed()
   }
 
@@ -530,6 +561,10 @@ export class StreamTransport implements Transport {
 
   /** Everything written so far is in the kernel: carry out a close or writeEof waiting for that. */
   #flushed (): void {
+    if (this.#upgrade !== null) {
+      this.#upgrade.resolve()
+      return
+    }
     if (this.#closing) {
       this.#finishClose()
     } else if (this.#eofWritten && !this.#endCalled) {
@@ -563,7 +598,7 @@ export class StreamTransport implements Transport {
 
   writeEof (): void {
     if (this.#closing || this.#eofWritten) return
-    if (!this.#canWriteEof) throw new InvalidStateError(`${this.#name} does not support writeEof()`)
+    if (!this.#canWriteEof) throw new UnsupportedError(`${this.#name} does not support writeEof()`)
     this.#eofWritten = true
     if (this.#writeEofCloses) {
       this.close()
@@ -575,43 +610,92 @@ export class StreamTransport implements Transport {
   // ---------------------------------------------------------------- sendfile support
 
   /**
-   * Marks a sendfile as running (`write()` throws meanwhile) and returns a function that ends
-   * it. Rejects a closing transport, as asyncio does.
+   * Starts a sendfile on this transport: `write()` throws until `end()`, flow-control
+   * callbacks are kept from the protocol meanwhile (asyncio swaps in a protocol of its own),
+   * and `write`/`drain` let the sender push chunks through the transport's write path.
+   * Rejects a closing transport, as asyncio does.
    * @internal for `sendfile()`
    */
-  _beginSendfile (): () => void {
+  _beginSendfile (): { write: (chunk: Buffer) => void, drain: () => Promise<void>, end: () => void } {
     if (this.#closing) throw new InvalidStateError('Transport is closing')
-    if (this.#sendfile) throw new InvalidStateError('sendfile is already in progress')
     this.#checkWritable()
     this.#sendfile = true
-    return () => { this.#sendfile = false }
+    const appPaused = this.#flow.paused
+    return {
+      write: (chunk) => {
+        if (this.#closing) throw this.#lostError ?? new InvalidStateError('Transport is closing')
+        this.#send(chunk)
+        if (!this.#flow.paused) this.#flow.maybePause(this.getWriteBufferSize())
+      },
+      drain: () => this.#drain(),
+      end: () => {
+        this.#sendfile = false
+        // the protocol saw a pause before the sendfile: finish the pair now that it is over
+        if (appPaused && !this.#flow.paused && !this.#lost) {
+          this.#flow.carryOver(true, this.#flow.getLimits())
+          this.#flow.maybeResume(this.getWriteBufferSize())
+        }
+      },
+    }
+  }
+
+  /** Resolves when the buffer is at or below the low-water mark (at once if not paused). */
+  #drain (): Promise<void> {
+    if (this.#closing) return Promise.reject(this.#lostError ?? new InvalidStateError('Transport is closing'))
+    if (!this.#flow.paused) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      this.#drainWaiters.push((err) => { if (err === null) resolve(); else reject(err) })
+    })
+  }
+
+  #wakeDrainWaiters (err: Error | null): void {
+    const waiters = this.#drainWaiters
+    this.#drainWaiters = []
+    for (const w of waiters) w(err)
   }
 
   // ---------------------------------------------------------------- upgrade support
 
   /**
-   * Detaches this transport from its socket for an upgrade (startTls): no further callback
-   * reaches the protocol through this transport, which reports itself closing. Returns the
-   * socket, paused, for the new transport to wrap.
+   * Begins an upgrade (startTls). At once: reading stops, nothing more reaches the protocol
+   * through this transport, and further writes are dropped (`isClosing()` is true). Once
+   * everything written before is flushed, the transport lets go of its socket and hands over
+   * what the new transport needs. Bytes read but not delivered go back into the socket, so
+   * the TLS layer sees them. Rejects if the connection is lost first (the protocol then gets
+   * no further callback from this transport).
    * @internal for `startTls()`
    */
-  _detach (): net.Socket {
+  async _beginUpgrade (): Promise<UpgradeState> {
     if (this.#closing) throw new InvalidStateError('Transport is closing')
-    this.#detached = true
+    if (!this.#readable || !this.#writable) throw new InvalidStateError(`${this.#name} cannot be upgraded`)
+    const protocol = this.#protocol!
     this.#closing = true
+    this.#socket.pause()
+    if (!this.#bufferEmpty()) {
+      await new Promise<void>((resolve, reject) => { this.#upgrade = { resolve, reject } })
+    }
+    this.#upgrade = null
     const socket = this.#socket
-    socket.pause()
     socket.off('error', this.#onError)
     socket.off('close', this.#onClose)
     socket.off('end', this.#onEnd)
     if (this.#dataListening) socket.off('data', this.#onChunk)
+    if (this.#held !== null) socket.unshift(Buffer.from(this.#held.buffer, this.#held.byteOffset, this.#held.byteLength))
+    this.#held = null
     this.#lost = true
+    this.#detached = true
     this.#protocol = null
-    return socket
+    this.#owner?._detach(this)
+    return { socket, protocol, owner: this.#owner, flowState: { paused: this.#flow.paused, limits: this.#flow.getLimits() } }
   }
 
-  /** @internal bytes delivered to the old transport but held (pause) at the moment of detaching */
-  get _heldBytes (): Uint8Array | null { return this.#held }
+  /**
+   * After an upgrade: resumes the protocol if it was paused and the new buffer is low enough.
+   * @internal for `startTls()`
+   */
+  _checkResume (): void {
+    if (this.#flow.paused && !this.#lost) this.#flow.maybeResume(this.getWriteBufferSize())
+  }
 
   // ---------------------------------------------------------------- errors and the end
 
@@ -662,6 +746,18 @@ export class StreamTransport implements Transport {
     this.#queue = []
     this.#queued = 0
     this.#held = null
+    if (this.#drainWaiters.length > 0) {
+      this.#wakeDrainWaiters(this.#lostError ?? connectionLostError())
+    }
+    if (this.#upgrade !== null) {
+      // The connection died while an upgrade waited for the flush: startTls rejects, and the
+      // protocol, handed over to the upgrade, hears nothing more from this transport.
+      this.#upgrade.reject(this.#lostError ?? connectionLostError())
+      this.#upgrade = null
+      this.#protocol = null
+      this.#owner?._detach(this)
+      return
+    }
     const protocol = this.#protocol
     try {
       protocol?.connectionLost?.(this.#lostError)
@@ -669,9 +765,13 @@ export class StreamTransport implements Transport {
       callExceptionHandler({ message: 'protocol.connectionLost() failed', exception, transport: this, protocol })
     } finally {
       this.#protocol = null
-      this.#onLost?.(this)
+      this.#owner?._detach(this)
     }
   }
+}
+
+function connectionLostError (): Error {
+  return Object.assign(new Error('Connection lost'), { code: 'ECONNRESET' })
 }
 
 function asError (value: unknown): Error {

@@ -69,7 +69,7 @@ function makeTransport<P extends AnyProtocol> (
     bridge,
     name: setup.name,
     extra: setup.extra,
-    onLost: setup.onLost,
+    owner: setup.owner,
     canWriteEof: setup.canWriteEof,
     eofAlwaysCloses: setup.eofAlwaysCloses,
   })
@@ -119,7 +119,7 @@ function acceptWith<P extends AnyProtocol> (factory: ProtocolFactory<P>): Accept
     const setup = spec.kind === 'tcp'
       ? { ...TCP, extra: tcpExtra(socket) }
       : { ...UNIX, extra: { peername: '', sockname: spec.path } }
-    const { transport } = makeTransport(factory, socket, bridge, { ...setup, onLost: (t) => server._detach(t) })
+    const { transport } = makeTransport(factory, socket, bridge, { ...setup, owner: server })
     return transport
   }
 }
