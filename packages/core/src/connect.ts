@@ -19,6 +19,12 @@ export interface ConnectionOptions {
   signal?: AbortSignal | null
 }
 
+/** How `connectTCP` / `connectUnix` make their sockets. */
+export interface SocketOptions {
+  /** Read through the `onread` bridge (default); false for a socket TLS will wrap. */
+  onread?: boolean
+}
+
 /** How a connected socket becomes a transport: what the families pass down. */
 export interface TransportSetup {
   /** Class-like name for messages. */
@@ -127,7 +133,7 @@ export function combineErrors (errors: Error[]): Error {
   return code === undefined ? aggregate : Object.assign(aggregate, { code })
 }
 
-type OnConnected<T> = (socket: net.Socket, bridge: OnreadBridge) => T
+type OnConnected<T> = (socket: net.Socket, bridge: OnreadBridge | null) => T
 
 /**
  * Connects to `host:port` (every address it resolves to, in turn or staggered) and calls
@@ -135,7 +141,7 @@ type OnConnected<T> = (socket: net.Socket, bridge: OnreadBridge) => T
  * starts reading; the promise settles with what it returns or throws.
  */
 export async function connectTCP<T> (
-  host: string, port: number, options: ConnectionOptions, onConnected: OnConnected<T>,
+  host: string, port: number, options: ConnectionOptions, onConnected: OnConnected<T>, how: SocketOptions = {},
 ): Promise<T> {
   const signal = options.signal ?? null
   if (aborted(signal)) throw abortError(signal!)
@@ -199,14 +205,14 @@ export async function connectTCP<T> (
     }
 
     const attempt = (remote: Resolved, localAddress: string | undefined, localPort: number | undefined): void => {
-      const bridge = new OnreadBridge()
+      const bridge = how.onread === false ? null : new OnreadBridge()
       const socket = net.connect({
         host: remote.address,
         port,
         family: remote.family,
         localAddress,
         localPort,
-        onread: bridge.onread,
+        onread: bridge?.onread,
         allowHalfOpen: true,
         noDelay: true,
         autoSelectFamily: false,
@@ -246,13 +252,13 @@ export async function connectTCP<T> (
 
 /** Connects to the Unix socket at `path`; `onConnected` as for `connectTCP`. */
 export async function connectUnix<T> (
-  path: string, options: { signal?: AbortSignal | null }, onConnected: OnConnected<T>,
+  path: string, options: { signal?: AbortSignal | null }, onConnected: OnConnected<T>, how: SocketOptions = {},
 ): Promise<T> {
   const signal = options.signal ?? null
-  if (signal?.aborted === true) throw abortError(signal)
+  if (aborted(signal)) throw abortError(signal!)
   return await new Promise<T>((resolvePromise, rejectPromise) => {
-    const bridge = new OnreadBridge()
-    const socket = net.connect({ path, onread: bridge.onread, allowHalfOpen: true })
+    const bridge = how.onread === false ? null : new OnreadBridge()
+    const socket = net.connect({ path, onread: bridge?.onread, allowHalfOpen: true })
     const onAbort = (): void => {
       cleanup()
       socket.destroy()

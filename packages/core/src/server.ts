@@ -1,9 +1,11 @@
 import * as net from 'node:net'
+import * as tls from 'node:tls'
 import { InvalidStateError, ServerClosedError, UnsupportedError } from './errors.js'
 import { callExceptionHandler } from './exception-handler.js'
 import { OnreadBridge } from './stream-transport.js'
 import type { StreamTransport, TransportOwner } from './stream-transport.js'
 import type { Address } from './transport.js'
+import type { ServerTLSSettings } from './tls.js'
 
 /** Where one listening socket of a server binds. */
 export type ListenSpec =
@@ -23,6 +25,8 @@ export interface ServerSettings {
   backlog: number
   reusePort: boolean
   startServing: boolean
+  /** TLS: listeners are `tls.Server`s and connections arrive after their handshake. */
+  tls: ServerTLSSettings | null
 }
 
 /** True when this Node can set SO_REUSEPORT through `server.listen({ reusePort })` (22.12+, 23.1+). */
@@ -93,7 +97,6 @@ export class Server implements AsyncDisposable, TransportOwner {
   #pending = 0
   #serving = false
   #closed = false
-  #listenersOpen = 0
   #starting: Promise<void> | null = null
   #waiters: Array<() => void> = []
   #forever: { reject: (err: Error) => void } | null = null
@@ -143,19 +146,23 @@ export class Server implements AsyncDisposable, TransportOwner {
       throw new ServerClosedError()
     }
     this.#listeners = listeners
-    this.#listenersOpen = listeners.length
-    for (const l of listeners) {
-      l.once('close', () => {
-        this.#listenersOpen--
-        this.#wake()
-      })
-    }
     this.#serving = true
   }
 
   #listenOne (spec: ListenSpec): Promise<net.Server> {
-    const listener = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: spec.kind === 'tcp' })
-    listener.on('connection', (socket: net.Socket) => { this.#onConnection(socket, spec) })
+    const secure = this.#settings.tls
+    let listener: net.Server
+    if (secure === null) {
+      listener = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: spec.kind === 'tcp' })
+      listener.on('connection', (socket: net.Socket) => { this.#onConnection(socket, spec) })
+    } else {
+      // A failed or timed-out handshake ('tlsClientError') drops that connection, with no
+      // protocol callback; the server keeps serving.
+      listener = tls.createServer({ ...secure.options, allowHalfOpen: true, handshakeTimeout: secure.handshakeTimeout, noDelay: spec.kind === 'tcp' })
+      listener.on('secureConnection', (socket: tls.TLSSocket) => { this.#onConnection(socket, spec) })
+      // Node destroys the socket only when nobody listens to 'tlsClientError': do it here.
+      listener.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => { socket.destroy() })
+    }
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
         listener.close()
@@ -187,7 +194,9 @@ export class Server implements AsyncDisposable, TransportOwner {
       socket.destroy()
       return
     }
-    const { socket: adopted, bridge } = adoptAcceptedSocket(socket, spec.kind === 'tcp')
+    const { socket: adopted, bridge } = this.#settings.tls === null
+      ? adoptAcceptedSocket(socket, spec.kind === 'tcp')
+      : { socket, bridge: null }
     // Until a transport owns it, a socket error must not crash the process.
     const guard = (): void => {}
     adopted.on('error', guard)
@@ -253,8 +262,8 @@ export class Server implements AsyncDisposable, TransportOwner {
   }
 
   /**
-   * Resolves once the server is closed, its listening sockets are released, and every
-   * connection it accepted has had `connectionLost`. On an open server it waits for that.
+   * Resolves once the server is closed (its listening sockets released) and every connection
+   * it accepted has had `connectionLost`. On an open server it waits for that.
    */
   async waitClosed (): Promise<void> {
     if (this.#isDone()) return
@@ -262,7 +271,9 @@ export class Server implements AsyncDisposable, TransportOwner {
   }
 
   #isDone (): boolean {
-    return this.#closed && this.#connections.size === 0 && this.#pending === 0 && this.#listenersOpen === 0
+    // The listening sockets are released by close() itself (their 'close' event would also
+    // wait for Node's own count of connections, which a TLS wrap can leave behind).
+    return this.#closed && this.#connections.size === 0 && this.#pending === 0
   }
 
   #wake (): void {
@@ -313,8 +324,8 @@ export class Server implements AsyncDisposable, TransportOwner {
   }
 }
 
-/** Validated server settings. */
-export function serverSettings (o: Record<string, unknown>): ServerSettings {
+/** Validated server settings (TLS settings parsed by the caller). */
+export function serverSettings (o: Record<string, unknown>, secure: ServerTLSSettings | null = null): ServerSettings {
   const backlog = o.backlog ?? 100
   if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) {
     throw Object.assign(new TypeError('backlog must be an integer >= 0'), { code: 'ERR_INVALID_ARG_VALUE' })
@@ -326,5 +337,5 @@ export function serverSettings (o: Record<string, unknown>): ServerSettings {
   if (reusePort && !reusePortSupported()) {
     throw new UnsupportedError(`reusePort is not supported by Node ${process.versions.node} (needs 22.12+ or 23.1+)`)
   }
-  return { backlog, reusePort, startServing }
+  return { backlog, reusePort, startServing, tls: secure }
 }

@@ -79,6 +79,12 @@ export interface StreamTransportOptions {
   closeMode?: CloseMode
   /** `writeEof()` closes the transport (a write pipe has no half-close: EOF is the close). */
   writeEofCloses?: boolean
+  /**
+   * A write-only transport over a socket that can also read (a socketpair end): watch it for
+   * the reader going away (its EOF), as asyncio polls a write pipe. Gone with nothing
+   * buffered: `connectionLost(null)`; with data still buffered: `connectionLost(EPIPE)`.
+   */
+  watchReader?: boolean
   /** Who tracks this transport (a server): attached now, detached right after `connectionLost`. */
   owner?: TransportOwner | null
   /** Flow-control state carried over from the transport this one replaces (startTls). */
@@ -181,6 +187,10 @@ export class StreamTransport implements Transport {
     socket.on('error', this.#onError)
     socket.on('close', this.#onClose)
     if (this.#readable) socket.on('end', this.#onEnd)
+    else if (options.watchReader === true) {
+      socket.on('end', this.#onReaderGone)
+      socket.on('data', ignore)
+    }
     this.#bridge?._bind(this)
     this.#owner?._attach(this)
   }
@@ -190,16 +200,17 @@ export class StreamTransport implements Transport {
   // ---------------------------------------------------------------- lifecycle
 
   /**
-   * Calls the protocol's `connectionMade(this)`, then starts reading unless the protocol
+   * Calls the protocol's `connectionMade(this)` (unless `callProtocol` is false: a transport
+   * that takes over a connection, as after startTls), then starts reading unless the protocol
    * paused it. Returns the error `connectionMade` threw (the transport is then being aborted
    * and `connectionLost(thatError)` follows), or `null`.
    * @internal for the code that made the connection
    */
-  _connectionMade (): Error | null {
+  _connectionMade ({ callProtocol = true }: { callProtocol?: boolean } = {}): Error | null {
     const protocol = this.#protocol
     this.#made = true
     try {
-      protocol?.connectionMade?.(this)
+      if (callProtocol) protocol?.connectionMade?.(this)
     } catch (err) {
       const error = asError(err)
       this.#fatal(error, 'connectionMade')
@@ -730,13 +741,25 @@ export class StreamTransport implements Transport {
     }
   }
 
+  readonly #onReaderGone = (): void => {
+    if (this.#closing || this.#lost) return
+    if (this.#bufferEmpty()) {
+      this.close()
+    } else {
+      this.#forceClose(Object.assign(new Error('write EPIPE: the reading end of the pipe went away'),
+        { code: 'EPIPE', errno: -32, syscall: 'write' }))
+    }
+  }
+
   readonly #onError = (err: Error): void => {
-    // A socket error ends the connection; connectionLost(err) follows from 'close'.
+    // A socket error ends the connection; connectionLost(err) follows from 'close'. Node
+    // does not always destroy the socket itself (a TLS alert after the handshake), so do it.
     this.#lostError ??= err
     this.#closing = true
     this.#aborted = true
     this.#queue = []
     this.#queued = 0
+    this.#socket.destroy()
   }
 
   readonly #onClose = (): void => {
@@ -769,6 +792,8 @@ export class StreamTransport implements Transport {
     }
   }
 }
+
+function ignore (): void {}
 
 function connectionLostError (): Error {
   return Object.assign(new Error('Connection lost'), { code: 'ECONNRESET' })

@@ -1,6 +1,7 @@
 import * as dns from 'node:dns'
 import * as fs from 'node:fs'
 import * as net from 'node:net'
+import type * as tls from 'node:tls'
 import {
   connectTCP, connectUnix, parseConnectionOptions, tcpExtra, validateFactory, validateHost, validateOptions,
   validatePath, validatePort, validateSignal,
@@ -11,8 +12,12 @@ import { Server, serverSettings } from './server.js'
 import type { AcceptHandler, ListenSpec } from './server.js'
 import { StreamTransport } from './stream-transport.js'
 import type { OnreadBridge } from './stream-transport.js'
+import {
+  TLS_EOF_WARNING, clientHandshake, parseClientTLS, parseServerTLS, serverHandshake, tlsExtra,
+} from './tls.js'
+import type { TLSClientOptions, TLSServerOptions } from './tls.js'
 import type { AnyProtocol, ProtocolFactory } from './protocol.js'
-import type { Transport } from './transport.js'
+import type { Address, Transport } from './transport.js'
 
 /**
  * The connection and server functions shared by the families that run over byte streams
@@ -21,8 +26,11 @@ import type { Transport } from './transport.js'
  * wireline: the families export these under asyncio's names with their own protocol types.
  */
 
+/** Options of `createConnection`. */
+export interface StreamConnectionOptions extends ConnectionOptions, TLSClientOptions {}
+
 /** Options of `createServer` (asyncio's keyword arguments). */
-export interface ServerOptions {
+export interface ServerOptions extends TLSServerOptions {
   /** Listen backlog (default 100, as asyncio). */
   backlog?: number
   /** SO_REUSEPORT, where the running Node supports it (22.12+); otherwise createServer rejects. */
@@ -31,18 +39,19 @@ export interface ServerOptions {
   startServing?: boolean
 }
 
-/** Options of `createUnixConnection`. */
-export interface UnixConnectionOptions {
+/** Options of `createUnixConnection` (with `ssl`, `serverHostname` is required). */
+export interface UnixConnectionOptions extends TLSClientOptions {
   signal?: AbortSignal | null
 }
 
 /** Options of `createUnixServer`. */
-export interface UnixServerOptions {
+export interface UnixServerOptions extends TLSServerOptions {
   backlog?: number
   startServing?: boolean
 }
 
-type Setup = Omit<TransportSetup, 'extra'>
+/** Options of `connectAcceptedSocket`: with `ssl`, the TLS server side runs over the socket. */
+export interface AcceptedSocketOptions extends TLSServerOptions {}
 
 /**
  * Creates the protocol and its transport over a connected socket and calls `connectionMade`.
@@ -72,6 +81,7 @@ function makeTransport<P extends AnyProtocol> (
     owner: setup.owner,
     canWriteEof: setup.canWriteEof,
     eofAlwaysCloses: setup.eofAlwaysCloses,
+    eofKeepOpenWarning: setup.canWriteEof === false ? TLS_EOF_WARNING : undefined,
   })
   return { transport, protocol, error: transport._connectionMade() }
 }
@@ -84,25 +94,50 @@ function connected<P extends AnyProtocol> (
   return [transport, protocol]
 }
 
-const TCP: Setup = { name: 'TCPTransport' }
-const UNIX: Setup = { name: 'UnixTransport' }
+/** The transport setup of a TLS connection, once its handshake is done. */
+export function tlsSetup (socket: tls.TLSSocket, secureContext: tls.SecureContext,
+  addresses: { peername: Address, sockname: Address }): TransportSetup {
+  return {
+    name: 'TLSTransport',
+    extra: tlsExtra(socket, secureContext, addresses),
+    canWriteEof: false,
+    eofAlwaysCloses: true,
+  }
+}
+
+const TCP = 'TCPTransport'
+const UNIX = 'UnixTransport'
+const noop = (): void => {}
+
+/** A connected socket TLS will wrap: its errors surface through the TLS socket, so never let one go unheard. */
+function rawForTls (socket: net.Socket): net.Socket {
+  socket.on('error', noop)
+  return socket
+}
 
 /**
- * asyncio `loop.create_connection(factory, host, port)`: connects over TCP, makes the
- * protocol, calls `connectionMade`, and resolves to `[transport, protocol]`.
+ * asyncio `loop.create_connection(factory, host, port)`: connects over TCP (and TLS with
+ * `ssl`), makes the protocol, calls `connectionMade`, and resolves to `[transport, protocol]`.
  */
 export async function openConnection<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, host: string, port: number, options?: ConnectionOptions,
+  factory: ProtocolFactory<P>, host: string, port: number, options?: StreamConnectionOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
   const h = validateHost(host)
   const p = validatePort(port)
-  const opts = parseConnectionOptions(options)
-  return await connectTCP(h, p, opts, (socket, bridge) =>
-    connected(factory, socket, bridge, { ...TCP, extra: tcpExtra(socket) }))
+  const o = validateOptions(options)
+  const opts = parseConnectionOptions(o)
+  const tlsSettings = parseClientTLS(o, h)
+  if (tlsSettings === null) {
+    return await connectTCP(h, p, opts, (socket, bridge) =>
+      connected(factory, socket, bridge, { name: TCP, extra: tcpExtra(socket) }))
+  }
+  const raw = await connectTCP(h, p, opts, rawForTls, { onread: false })
+  const socket = await clientHandshake(raw, tlsSettings, opts.signal)
+  return connected(factory, socket, null, tlsSetup(socket, tlsSettings.secureContext, tcpExtra(socket)))
 }
 
-/** asyncio `loop.create_unix_connection(factory, path)`. */
+/** asyncio `loop.create_unix_connection(factory, path)`; with `ssl`, `serverHostname` is required. */
 export async function openUnixConnection<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixConnectionOptions,
 ): Promise<[Transport, P]> {
@@ -110,15 +145,23 @@ export async function openUnixConnection<P extends AnyProtocol> (
   const at = validatePath(path)
   const o = validateOptions(options)
   const signal = validateSignal(o.signal)
-  return await connectUnix(at, { signal }, (socket, bridge) =>
-    connected(factory, socket, bridge, { ...UNIX, extra: { peername: at, sockname: '' } }))
+  const tlsSettings = parseClientTLS(o, null)
+  const addresses = { peername: at, sockname: '' }
+  if (tlsSettings === null) {
+    return await connectUnix(at, { signal }, (socket, bridge) =>
+      connected(factory, socket, bridge, { name: UNIX, extra: addresses }))
+  }
+  const raw = await connectUnix(at, { signal }, rawForTls, { onread: false })
+  const socket = await clientHandshake(raw, tlsSettings, signal)
+  return connected(factory, socket, null, tlsSetup(socket, tlsSettings.secureContext, addresses))
 }
 
-function acceptWith<P extends AnyProtocol> (factory: ProtocolFactory<P>): AcceptHandler {
+function acceptWith<P extends AnyProtocol> (factory: ProtocolFactory<P>, secureContext: tls.SecureContext | null): AcceptHandler {
   return (socket, bridge, spec, server) => {
-    const setup = spec.kind === 'tcp'
-      ? { ...TCP, extra: tcpExtra(socket) }
-      : { ...UNIX, extra: { peername: '', sockname: spec.path } }
+    const addresses = spec.kind === 'tcp' ? tcpExtra(socket) : { peername: '', sockname: spec.path }
+    const setup: TransportSetup = secureContext === null
+      ? { name: spec.kind === 'tcp' ? TCP : UNIX, extra: addresses }
+      : tlsSetup(socket as tls.TLSSocket, secureContext, addresses)
     const { transport } = makeTransport(factory, socket, bridge, { ...setup, owner: server })
     return transport
   }
@@ -146,16 +189,19 @@ async function hostSpecs (host: unknown, port: number): Promise<ListenSpec[]> {
 /**
  * asyncio `loop.create_server(factory, host, port)`. `host` may be omitted (all interfaces,
  * one dual-stack socket), a name (each address it resolves to), or an array of them. With
- * port 0 and several addresses, they all get the port the first one was given.
+ * port 0 and several addresses, they all get the port the first one was given. With `ssl`,
+ * `connectionMade` comes after a successful handshake; a failed one drops the connection.
  */
 export async function openServer<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, host?: string | string[] | null, port?: number | null, options?: ServerOptions,
 ): Promise<Server> {
   validateFactory(factory)
   const p = port === undefined || port === null ? 0 : validatePort(port)
-  const settings = serverSettings(validateOptions(options))
+  const o = validateOptions(options)
+  const secureSettings = parseServerTLS(o)
+  const settings = serverSettings(o, secureSettings)
   const specs = await hostSpecs(host, p)
-  return await new Server(specs, settings, acceptWith(factory))._init()
+  return await new Server(specs, settings, acceptWith(factory, secureSettings?.secureContext ?? null))._init()
 }
 
 function addressInUse (path: string): Error {
@@ -183,32 +229,38 @@ export async function openUnixServer<P extends AnyProtocol> (
 ): Promise<Server> {
   validateFactory(factory)
   const at = validatePath(path)
-  const settings = serverSettings(validateOptions(options))
+  const o = validateOptions(options)
+  const secureSettings = parseServerTLS(o)
+  const settings = serverSettings(o, secureSettings)
   removeStaleSocket(at)
-  return await new Server([{ kind: 'unix', path: at }], settings, acceptWith(factory))._init()
+  return await new Server([{ kind: 'unix', path: at }], settings, acceptWith(factory, secureSettings?.secureContext ?? null))._init()
 }
 
 /**
  * asyncio `loop.connect_accepted_socket(factory, sock)`: wraps an already-connected Node
  * socket (accepted by your own server, or connected by your own code). Reading goes through
  * its `'data'` events; `allowHalfOpen` is turned on so that `eofReceived` can keep it open.
+ * With `ssl`, the socket is the server side of a TLS connection (as in asyncio).
  */
 export async function wrapAcceptedSocket<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, socket: net.Socket, options?: Record<string, never>,
+  factory: ProtocolFactory<P>, socket: net.Socket, options?: AcceptedSocketOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
-  validateOptions(options)
+  const o = validateOptions(options)
+  const secureSettings = parseServerTLS(o)
   if (!(socket instanceof net.Socket)) throw invalidArgType('socket must be a connected net.Socket')
   if (socket.destroyed || socket.connecting || socket.readyState === 'closed') {
     throw Object.assign(new Error('socket is not connected'), { code: 'ERR_SOCKET_CLOSED' })
   }
-  socket.allowHalfOpen = true
   const isTCP = socket.remoteAddress !== undefined
-  const setup: TransportSetup = isTCP
-    ? { ...TCP, extra: tcpExtra(socket) }
-    : { ...UNIX, extra: { peername: '', sockname: '' } }
+  const addresses = isTCP ? tcpExtra(socket) : { peername: '', sockname: '' }
   if (isTCP) socket.setNoDelay(true)
-  return connected(factory, socket, null, setup)
+  if (secureSettings === null) {
+    socket.allowHalfOpen = true
+    return connected(factory, socket, null, { name: isTCP ? TCP : UNIX, extra: addresses })
+  }
+  const secured = await serverHandshake(rawForTls(socket), secureSettings)
+  return connected(factory, secured, null, tlsSetup(secured, secureSettings.secureContext, addresses))
 }
 
 export type { ConnectionOptions }

@@ -16,11 +16,13 @@
  * ```
  */
 import {
-  openConnection, openServer, openUnixConnection, openUnixServer, wrapAcceptedSocket,
+  openConnection, openReadPipe, openServer, openUnixConnection, openUnixServer, openWritePipe, sendfileThrough,
+  upgradeToTls, wrapAcceptedSocket,
 } from '@wireline/core'
 import type {
-  ConnectionOptions, ProtocolFactory, Server, ServerOptions, StreamProtocolShape, Transport,
-  UnixConnectionOptions, UnixServerOptions,
+  AcceptedSocketOptions, ClientSSL, ProtocolFactory, ReadTransport, SendfileSource, Server, ServerOptions, ServerSSL,
+  StartTlsOptions, StreamConnectionOptions, StreamProtocolShape, Transport, UnixConnectionOptions, UnixServerOptions,
+  WriteTransport,
 } from '@wireline/core'
 import type * as net from 'node:net'
 
@@ -30,10 +32,13 @@ export {
   getExceptionHandler, setExceptionHandler,
 } from '@wireline/core'
 export type {
-  Address, BaseTransport, ConnectionOptions, ExceptionContext, ExceptionHandler, ExtraInfo, ReadTransport,
-  ServerOptions, Transport, UnixConnectionOptions, UnixServerOptions, WriteBufferLimits, WriteData,
-  WriteTransport,
+  AcceptedSocketOptions, Address, BaseTransport, ClientSSL, ExceptionContext, ExceptionHandler, ExtraInfo,
+  ReadTransport, SendfileSource, ServerOptions, ServerSSL, StartTlsOptions, Transport, UnixConnectionOptions,
+  UnixServerOptions, WriteBufferLimits, WriteData, WriteTransport,
 } from '@wireline/core'
+
+/** Options of `createConnection`: `localAddr`, `happyEyeballsDelay`, `signal`, and TLS (`ssl`, `serverHostname`, `sslHandshakeTimeout`). */
+export type ConnectionOptions = StreamConnectionOptions
 
 /** Any object usable as a stream protocol: every callback is optional. */
 export type StreamProtocol = StreamProtocolShape & object
@@ -46,7 +51,7 @@ export type StreamProtocol = StreamProtocolShape & object
  * cannot be made, and with the thrown error when `connectionMade` throws.
  */
 export async function createConnection<P extends StreamProtocol> (
-  factory: ProtocolFactory<P>, host: string, port: number, options?: ConnectionOptions,
+  factory: ProtocolFactory<P>, host: string, port: number, options?: StreamConnectionOptions,
 ): Promise<[Transport, P]> {
   return await openConnection(factory, host, port, options)
 }
@@ -80,9 +85,55 @@ export async function createUnixServer<P extends StreamProtocol> (
 /**
  * asyncio `loop.connect_accepted_socket(protocol_factory, sock)`: wraps a Node socket that
  * is already connected (accepted by your own `net.Server`, or connected by your own code).
+ * With `ssl`, the TLS server side runs over it.
  */
 export async function connectAcceptedSocket<P extends StreamProtocol> (
-  factory: ProtocolFactory<P>, socket: net.Socket, options?: Record<string, never>,
+  factory: ProtocolFactory<P>, socket: net.Socket, options?: AcceptedSocketOptions,
 ): Promise<[Transport, P]> {
   return await wrapAcceptedSocket(factory, socket, options)
+}
+
+/**
+ * asyncio `loop.start_tls(transport, protocol, sslcontext)`: upgrades a live connection to
+ * TLS and resolves to the new transport, which carries `protocol` on without a second
+ * `connectionMade`. No plaintext byte reaches the protocol once the upgrade begins; a
+ * protocol paused for writing stays paused and is resumed by the new transport.
+ */
+export async function startTls (
+  transport: Transport, protocol: StreamProtocol, ssl: ClientSSL | ServerSSL, options?: StartTlsOptions,
+): Promise<Transport> {
+  return await upgradeToTls(transport, protocol, ssl, options)
+}
+
+/**
+ * asyncio `loop.connect_read_pipe(protocol_factory, pipe)`: `pipe` is a file descriptor or a
+ * Node socket over one (a FIFO, a child's stdout, `process.stdin`). A regular file is refused.
+ * At EOF: `eofReceived()`, then `connectionLost(null)`.
+ */
+export async function connectReadPipe<P extends StreamProtocol> (
+  factory: ProtocolFactory<P>, pipe: number | net.Socket,
+): Promise<[ReadTransport, P]> {
+  return await openReadPipe(factory, pipe)
+}
+
+/**
+ * asyncio `loop.connect_write_pipe(protocol_factory, pipe)`: a write transport with flow
+ * control over a file descriptor or a Node socket over one. `writeEof()` closes the pipe.
+ */
+export async function connectWritePipe<P extends StreamProtocol> (
+  factory: ProtocolFactory<P>, pipe: number | net.Socket,
+): Promise<[WriteTransport, P]> {
+  return await openWritePipe(factory, pipe)
+}
+
+/**
+ * asyncio `loop.sendfile(transport, file, offset, count)`: sends a file's bytes (a path, a
+ * file descriptor or a `FileHandle`; from `offset`, `count` bytes or to the end) through the
+ * transport's flow control and resolves to the number of bytes sent. `write()` throws while
+ * it runs; a closing transport rejects.
+ */
+export async function sendfile (
+  transport: Transport, file: SendfileSource, offset?: number, count?: number | null,
+): Promise<number> {
+  return await sendfileThrough(transport, file, offset, count)
 }
