@@ -32,29 +32,32 @@ export async function sendfileThrough (
   const start = checkPosition(offset, 'offset', false) ?? 0
   const limit = checkPosition(count, 'count', true)
   if (limit === 0) throw outOfRange('count must be a positive integer (got 0)')
-  let handle: fs.promises.FileHandle | null = null
-  let fd: number
-  let own = false
+  let source: { path: string } | { fd: number }
   if (typeof file === 'string') {
-    // Validate the transport before opening anything.
-    if (transport.isClosing()) throw new InvalidStateError('Transport is closing')
-    handle = await fs.promises.open(file, 'r')
-    fd = handle.fd
-    own = true
+    source = { path: file }
   } else if (typeof file === 'number') {
     if (!Number.isInteger(file) || file < 0) throw outOfRange(`file descriptor must be an integer >= 0, got ${file}`)
-    fd = file
+    source = { fd: file }
   } else if (typeof file === 'object' && file !== null && typeof (file as fs.promises.FileHandle).fd === 'number') {
-    fd = (file as fs.promises.FileHandle).fd
+    source = { fd: (file as fs.promises.FileHandle).fd }
   } else {
     throw invalidArgType('file must be a path, a file descriptor or a FileHandle')
   }
-  let session: ReturnType<StreamTransport['_beginSendfile']>
-  try {
-    session = transport._beginSendfile()
-  } catch (err) {
-    if (own) await handle!.close()
-    throw err
+  // Synchronously, before anything else: a closing transport rejects, and write() throws
+  // from the moment sendfile() is called.
+  const session = transport._beginSendfile()
+  let handle: fs.promises.FileHandle | null = null
+  let fd: number
+  if ('path' in source) {
+    try {
+      handle = await fs.promises.open(source.path, 'r')
+    } catch (err) {
+      session.end()
+      throw err
+    }
+    fd = handle.fd
+  } else {
+    fd = source.fd
   }
   let sent = 0
   try {
@@ -70,7 +73,7 @@ export async function sendfileThrough (
     }
   } finally {
     session.end()
-    if (own) await handle!.close()
+    if (handle !== null) await handle.close()
   }
   return sent
 }
