@@ -4,6 +4,10 @@ import type { Server } from '@wireline/stream'
 import * as tcpEchoServer from './tcp-echo-server.js'
 import * as tcpEchoClient from './tcp-echo-client.js'
 import * as existingSockets from './connecting-existing-sockets.js'
+import * as tlsEchoServer from './tls-echo-server.js'
+import * as tlsEchoClient from './tls-echo-client.js'
+import * as starttls from './starttls.js'
+import * as pipeChildOutput from './pipe-child-output.js'
 
 type Step = { title: string, run: () => Promise<void> }
 
@@ -33,6 +37,12 @@ const steps: Step[] = [
     run: () => withServer(tcpEchoServer.main, (port) => tcpEchoClient.main({ port })),
   },
   { title: 'Connecting existing sockets', run: existingSockets.main },
+  {
+    title: 'TLS echo server + TLS echo client',
+    run: () => withServer(tlsEchoServer.main, (port) => tlsEchoClient.main({ port })),
+  },
+  { title: 'STARTTLS upgrade', run: () => starttls.main() },
+  { title: 'Reading a child process through connectReadPipe', run: pipeChildOutput.main },
 ]
 
 for (const step of steps) {

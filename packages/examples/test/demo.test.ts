@@ -29,6 +29,30 @@ describe('pnpm demo', () => {
       'Received: abc',
       'All examples ran.',
     ]) expect(lines).toContain(line)
+    // TLS echo
+    expect(stdout).toMatch(/^Cipher: \('TLS_[A-Z0-9_]+', 'TLSv1\.3', (128|256)\)$/m)
+    expect(lines).toContain("Data sent: 'Hello over TLS!'")
+    expect(lines).toContain("Data received: 'Hello over TLS!'")
+    // STARTTLS: plaintext first, then the same conversation encrypted, each side once
+    const mail = [
+      "C got (plain): '220 mail.example ESMTP ready'",
+      "S got (plain): 'EHLO client.example'",
+      "C got (plain): '250 ok: EHLO client.example'",
+      "S got (plain): 'STARTTLS'",
+      "C got (plain): '220 go ahead'",
+      "S got (tls): 'MAIL FROM:<alice@example.org>'",
+      "C got (tls): '250 ok: MAIL FROM:<alice@example.org>'",
+      "S got (tls): 'QUIT'",
+      "C got (tls): '221 bye'",
+      'C connection closed',
+    ]
+    const mailAt = mail.map((l) => lines.indexOf(l))
+    expect(mailAt.every((i) => i >= 0)).toBe(true)
+    expect(mailAt).toEqual([...mailAt].sort((a, b) => a - b))
+    expect(stdout).toMatch(/^C upgraded: \('TLS_/m)
+    // the pipe example
+    for (const line of ['pipe connected: True', "received: 'one'", "received: 'two'", "received: 'three'", 'received EOF',
+      'pipe closed: None after 3 lines', 'child exited with 0']) expect(lines).toContain(line)
     // the client's order
     const order = ["Data sent: 'Hello World!'", 'Close the client socket', 'The server closed the connection']
     const at = order.map((l) => lines.indexOf(l))
