@@ -8,6 +8,7 @@ import * as tlsEchoServer from './tls-echo-server.js'
 import * as tlsEchoClient from './tls-echo-client.js'
 import * as starttls from './starttls.js'
 import * as pipeChildOutput from './pipe-child-output.js'
+import * as bufferedBulkReceive from './buffered-bulk-receive.js'
 
 type Step = { title: string, run: () => Promise<void> }
 
@@ -43,6 +44,7 @@ const steps: Step[] = [
   },
   { title: 'STARTTLS upgrade', run: () => starttls.main() },
   { title: 'Reading a child process through connectReadPipe', run: pipeChildOutput.main },
+  { title: 'BufferedProtocol: a large stream into one reusable buffer', run: () => bufferedBulkReceive.main() },
 ]
 
 for (const step of steps) {

@@ -53,6 +53,9 @@ describe('pnpm demo', () => {
     // the pipe example
     for (const line of ['pipe connected: True', "received: 'one'", "received: 'two'", "received: 'three'", 'received EOF',
       'pipe closed: None after 3 lines', 'child exited with 0']) expect(lines).toContain(line)
+    // the buffered example: 64 MiB into one 256 KiB buffer, intact
+    expect(stdout).toMatch(/^received 67108864 bytes in \d+ reads into one 256 KiB buffer$/m)
+    expect(lines).toContain('checksum matches')
     // the client's order
     const order = ["Data sent: 'Hello World!'", 'Close the client socket', 'The server closed the connection']
     const at = order.map((l) => lines.indexOf(l))
