@@ -225,7 +225,7 @@ describe('fatal cases', () => {
     const s1 = sendTo(port, Buffer.from('first'))
     await withTimeout(new Promise((resolve) => s1.once('close', resolve)), T)
     expect(ex.take()).toHaveLength(1)
-    const [t, p] = await createConnection(() => new RecordingProtocol(), '127.0.0.1', port)
+    const [t, p] = await createConnection(() => new RecordingBufferedProtocol(), '127.0.0.1', port)
     t.write('second')
     t.close()
     await withTimeout(p.lost, T)
@@ -276,7 +276,9 @@ describe('setProtocol between Protocol and BufferedProtocol', () => {
       let t: Transport
       if (side === 'client') {
         const peer = await sender(data)
-        ;[t] = await createConnection(() => list[0]!, '127.0.0.1', peer.port)
+        // the chain starts with a stream Protocol: the buffered family's types want a
+        // BufferedProtocol, but the transport takes either (and switches between them)
+        ;[t] = await createConnection(() => list[0] as RecordingBufferedProtocol, '127.0.0.1', peer.port)
       } else {
         const { port } = await bufferedServer({}, () => list[0] as never)
         sendTo(port, data)
