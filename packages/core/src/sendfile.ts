@@ -1,5 +1,5 @@
 import * as fs from 'node:fs'
-import { InvalidStateError, invalidArgType, outOfRange } from './errors.js'
+import { invalidArgType, outOfRange } from './errors.js'
 import { StreamTransport } from './stream-transport.js'
 import type { Transport } from './transport.js'
 

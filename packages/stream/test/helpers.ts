@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import * as net from 'node:net'
 import { onTestFinished } from 'vitest'
 import { captureExceptions, setAcceptedSocketFastPath } from '@wireline/core/testing'
-import type { Server, Transport } from '../src/index.js'
+import { Protocol, type Server, type Transport } from '../src/index.js'
 
 /** The port a server listens on (its first address). */
 export function portOf (server: Server): number {
@@ -126,4 +126,11 @@ export function ended (s: net.Socket): Promise<void> {
     s.once('end', resolve)
     s.once('close', resolve)
   })
+}
+
+/** The echo protocol of the asyncio docs: writes back what it receives. */
+export class Echo extends Protocol {
+  transport!: Transport
+  override connectionMade (t: Transport): void { this.transport = t }
+  override dataReceived (data: Uint8Array): void { this.transport.write(data) }
 }

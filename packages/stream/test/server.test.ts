@@ -3,17 +3,11 @@ import { describe, expect, it } from 'vitest'
 import { reusePortSupported } from '@wireline/core'
 import { RecordingProtocol, assertTrace, withTimeout } from '@wireline/core/testing'
 import {
-  InvalidStateError, Protocol, ServerClosedError, createConnection, createServer, type Transport,
+  InvalidStateError, ServerClosedError, createConnection, createServer,
 } from '../src/index.js'
-import { acceptPath, cleanupServer, closedPort, collect, ended, payload, portOf, rawClient, sha256, turn, watchExceptions } from './helpers.js'
+import { acceptPath, cleanupServer, closedPort, collect, ended, payload, portOf, rawClient, sha256, turn, watchExceptions, Echo } from './helpers.js'
 
 const T = 10_000
-
-class Echo extends Protocol {
-  transport!: Transport
-  override connectionMade (t: Transport): void { this.transport = t }
-  override dataReceived (data: Uint8Array): void { this.transport.write(data) }
-}
 
 /** A server whose protocols are recorded, in accept order. */
 async function recordingServer (options: object = {}, host: string | string[] = '127.0.0.1', make?: () => RecordingProtocol) {

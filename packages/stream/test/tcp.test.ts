@@ -1,18 +1,11 @@
 import * as net from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { RecordingProtocol, assertTrace, withTimeout } from '@wireline/core/testing'
-import { Protocol, createConnection, createServer, type Transport } from '../src/index.js'
+import { createConnection, createServer } from '../src/index.js'
 import {
-  cleanupServer, cleanupTransport, collect, payload, portOf, rawClient, rawServer, sha256, turn, watchExceptions,
-} from './helpers.js'
+  cleanupServer, cleanupTransport, collect, payload, portOf, rawClient, rawServer, sha256, turn, watchExceptions, Echo } from './helpers.js'
 
 const T = 10_000
-
-class Echo extends Protocol {
-  transport!: Transport
-  override connectionMade (t: Transport): void { this.transport = t }
-  override dataReceived (data: Uint8Array): void { this.transport.write(data) }
-}
 
 describe('createConnection', () => {
   it('calls connectionMade before the promise resolves, and only then reads', async () => {

@@ -6,18 +6,11 @@ import {
   RecordingProtocol, assertTrace, clientTls, serverTls, socketPair, tempDir, testCerts, withTimeout,
 } from '@wireline/core/testing'
 import {
-  Protocol, connectAcceptedSocket, createConnection, createServer, createUnixConnection, createUnixServer,
-  type Transport,
+  connectAcceptedSocket, createConnection, createServer, createUnixConnection, createUnixServer,
 } from '../src/index.js'
-import { cleanupServer, collect, payload, portOf, rawServer, sha256, watchExceptions } from './helpers.js'
+import { cleanupServer, collect, payload, portOf, rawServer, sha256, watchExceptions, Echo } from './helpers.js'
 
 const T = 10_000
-
-class Echo extends Protocol {
-  transport!: Transport
-  override connectionMade (t: Transport): void { this.transport = t }
-  override dataReceived (data: Uint8Array): void { this.transport.write(data) }
-}
 
 /** A wireline TLS server whose protocols are recorded. */
 async function tlsServer (make: () => RecordingProtocol = () => new RecordingProtocol({ onData: (d, t) => t.write(d) }), ssl = serverTls()) {

@@ -4,17 +4,11 @@ import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { RecordingProtocol, assertTrace, socketPair, tempDir, withTimeout } from '@wireline/core/testing'
 import {
-  Protocol, connectAcceptedSocket, createUnixConnection, createUnixServer, type Transport,
+  connectAcceptedSocket, createUnixConnection, createUnixServer,
 } from '../src/index.js'
-import { acceptPath, cleanupServer, collect, ended, payload, sha256, watchExceptions } from './helpers.js'
+import { acceptPath, cleanupServer, collect, ended, payload, sha256, watchExceptions, Echo } from './helpers.js'
 
 const T = 10_000
-
-class Echo extends Protocol {
-  transport!: Transport
-  override connectionMade (t: Transport): void { this.transport = t }
-  override dataReceived (data: Uint8Array): void { this.transport.write(data) }
-}
 
 function dir (): string {
   const d = tempDir('wireline-unix-')
