@@ -68,14 +68,14 @@ export function sockname (t: DatagramTransport): DatagramAddress {
   return t.getExtraInfo('sockname')!
 }
 
-/** A plain `node:dgram` socket bound on `host` (port 0), with an 'error' listener; closed after the test. */
-export async function rawSocket (host: string = '127.0.0.1'): Promise<RawPeer> {
+/** A plain `node:dgram` socket bound on `host` (port 0: any), with an 'error' listener; closed after the test. */
+export async function rawSocket (host: string = '127.0.0.1', port = 0): Promise<RawPeer> {
   const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4')
   sockets.add(socket)
   const peer = new RawPeer(socket)
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject)
-    socket.bind(0, host, () => { socket.off('error', reject); resolve() })
+    socket.bind(port, host, () => { socket.off('error', reject); resolve() })
   })
   return peer
 }
