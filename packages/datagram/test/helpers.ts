@@ -152,3 +152,14 @@ export async function settle (ms = 50): Promise<void> {
 export function forget (t: DatagramTransport): void {
   transports.delete(t)
 }
+
+/**
+ * Resolves once the transport's send queue is empty. Completed sends call no protocol
+ * callback, so this checks once per loop iteration (bounded by WAIT).
+ */
+export async function drained (t: DatagramTransport): Promise<void> {
+  const wait = async (): Promise<void> => {
+    while (t.getWriteBufferSize() !== 0) await new Promise((resolve) => setImmediate(resolve))
+  }
+  await withTimeout(wait(), WAIT, 'the send queue to drain')
+}
