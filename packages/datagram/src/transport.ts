@@ -42,8 +42,9 @@ export interface DatagramTransport extends ReadTransport {
    */
   abort(): void
   /**
-   * Bytes queued for sending and not yet taken by the kernel: each datagram's payload plus
-   * an 8-byte header estimate (`DATAGRAM_HEADER_SIZE`), counted exactly.
+   * Bytes queued for sending: each datagram the kernel could not take at once counts its
+   * payload plus an 8-byte header estimate (`DATAGRAM_HEADER_SIZE`) until its send completes,
+   * exactly. A datagram the kernel takes at once is never counted.
    */
   getWriteBufferSize(): number
   /** `[low, high]` (default `[16384, 65536]`). */

@@ -172,9 +172,6 @@ export class UDPTransport implements DatagramTransport {
     if (this.#heldHead < this.#held.length) this.#scheduleDrain()
   }
 
-  /** @internal how many received datagrams (and errors) wait for `resumeReading()` */
-  get _heldCount (): number { return this.#held.length - this.#heldHead }
-
   readonly #onMessage = (data: Buffer, rinfo: dgram.RemoteInfo): void => {
     // Before connectionMade nothing can arrive (the socket is bound and connected in one
     // tick); after close() reading has stopped.
