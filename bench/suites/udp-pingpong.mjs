@@ -2,12 +2,13 @@
 // same run. `node bench/suites/udp-pingpong.mjs [--quick]` (the built packages: `pnpm bench`
 // builds first).
 //
-// Each measurement starts a fresh echo server in its own process, pinned to CPU 0, with 1 or
-// 10 endpoints, and a ping-pong load generator pinned to CPU 1: one socket per endpoint, one
-// datagram in flight on each (the C generator in udp-loadgen.c, compiled on the fly; a Node
-// one if no C compiler is found). Variants are interleaved (the order alternates per round)
-// and every cell is measured in every round; the table gives medians over the rounds and the
-// median of the per-round ratios wireline / raw.
+// Per cell (64 B or 1 KiB datagrams, 1 or 10 endpoints) one raw and one wireline echo server
+// run in their own processes, both pinned to CPU 0; a ping-pong load generator pinned to CPU 1
+// opens one socket per endpoint and keeps one datagram in flight on each (the C generator in
+// udp-loadgen.c, compiled on the fly; a Node one if no C compiler is found). Many short
+// windows follow, the two variants alternating (the order flips every round), after one
+// discarded warm-up window each; the table gives medians over the rounds and the median of
+// the per-round ratios wireline / raw, with their range.
 //
 // Reported per cell: echoes per second, p99 round-trip latency, the server's CPU time per
 // datagram (from its own process.cpuUsage() over the measured window, divided by the datagrams
@@ -60,6 +61,7 @@ async function serve (variant, endpoints) {
     }
   }
   process.stdout.write(JSON.stringify({ ports }) + '\n')
+  // The parent brackets each measured window with 'start' and 'stop'; 'exit' ends the server.
   let cpu0 = null
   let count0 = 0
   let t0 = 0n
@@ -71,12 +73,13 @@ async function serve (variant, endpoints) {
     } else if (line === 'stop') {
       const cpu = process.cpuUsage(cpu0 ?? undefined)
       const wallUs = Number(process.hrtime.bigint() - t0) / 1000
-      for (const close of closers) close()
-      process.stdout.write(JSON.stringify({ cpuUs: cpu.user + cpu.system, count: count - count0, wallUs }) + '\n',
-        () => process.exit(0))
-      return
+      process.stdout.write(JSON.stringify({ cpuUs: cpu.user + cpu.system, count: count - count0, wallUs }) + '\n')
+    } else if (line === 'exit') {
+      break
     }
   }
+  for (const close of closers) close()
+  process.exit(0)
 }
 
 // ------------------------------------------------------------------ Node load generator (fallback)
@@ -159,31 +162,39 @@ function lines (child) {
   return () => queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiters.push(resolve))
 }
 
-async function measure ({ variant, size, endpoints, warmMs, durMs, taskset, gen }) {
-  const [sCmd, sArgs] = pinned(0, process.execPath, [self, 'serve', variant, String(endpoints)], taskset)
-  const server = spawn(sCmd, sArgs, { stdio: ['pipe', 'pipe', 'inherit'] })
-  const timer = setTimeout(() => { server.kill('SIGKILL'); client?.kill('SIGKILL') }, warmMs + durMs + 15_000)
-  let client
+/** A long-lived echo server process (one per variant and cell), pinned to CPU 0. */
+async function startServer (variant, endpoints, taskset) {
+  const [cmd, argv] = pinned(0, process.execPath, [self, 'serve', variant, String(endpoints)], taskset)
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'] })
+  const next = lines(child)
+  const first = await next()
+  if (first === null) throw new Error(`the ${variant} echo server did not start`)
+  return { child, next, ports: JSON.parse(first).ports }
+}
+
+async function stopServer (server) {
+  server.child.stdin.end('exit\n')
+  await new Promise((resolve) => server.child.exitCode !== null ? resolve() : server.child.once('exit', resolve))
+}
+
+/** One measured window: the load generator against `server`, the server's CPU bracketed by start/stop. */
+async function measure (server, { size, warmMs, durMs, taskset, gen }) {
+  const genArgs = [String(size), String(warmMs), String(durMs), ...server.ports.map(String)]
+  const [cmd, argv] = gen === null
+    ? pinned(1, process.execPath, [self, 'loadgen', ...genArgs], taskset)
+    : pinned(1, gen, genArgs, taskset)
+  const client = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const timer = setTimeout(() => client.kill('SIGKILL'), warmMs + durMs + 10_000)
   try {
-    const serverLine = lines(server)
-    const first = await serverLine()
-    if (first === null) throw new Error(`the ${variant} server did not start`)
-    const { ports } = JSON.parse(first)
-    const genArgs = [String(size), String(warmMs), String(durMs), ...ports.map(String)]
-    const [cCmd, cArgs] = gen === null
-      ? pinned(1, process.execPath, [self, 'loadgen', ...genArgs], taskset)
-      : pinned(1, gen, genArgs, taskset)
-    client = spawn(cCmd, cArgs, { stdio: ['ignore', 'pipe', 'inherit'] })
-    const clientLine = lines(client)
-    if (await clientLine() !== 'go') throw new Error('the load generator did not start')
-    server.stdin.write('start\n')
-    const result = await clientLine()
-    server.stdin.end('stop\n')
-    const serverResult = await serverLine()
+    const next = lines(client)
+    if (await next() !== 'go') throw new Error('the load generator did not start')
+    server.child.stdin.write('start\n')
+    const result = await next()
+    server.child.stdin.write('stop\n')
+    const serverResult = await server.next()
     if (result === null || serverResult === null) throw new Error('a process of the measurement died')
     const c = JSON.parse(result)
     const s = JSON.parse(serverResult)
-    await new Promise((resolve) => server.exitCode !== null ? resolve() : server.once('exit', resolve))
     return {
       rate: c.count / (c.wall_us / 1e6),
       p99: c.p99_us,
@@ -194,8 +205,7 @@ async function measure ({ variant, size, endpoints, warmMs, durMs, taskset, gen 
     }
   } finally {
     clearTimeout(timer)
-    server.kill()
-    client?.kill()
+    client.kill()
   }
 }
 
@@ -210,32 +220,40 @@ const pct = (x) => Number.isFinite(x) ? `${Math.round(x * 100)} %` : 'n/a'
 
 async function main () {
   const quick = args.includes('--quick')
-  const rounds = quick ? 3 : 5
-  const warmMs = quick ? 250 : 400
-  const durMs = quick ? 800 : 2000
+  // Short windows, many of them, the two variants alternating against servers that stay up:
+  // on a shared machine the background load drifts, and paired neighbours see the same drift.
+  const rounds = quick ? 6 : 14
+  const warmMs = 100
+  const durMs = quick ? 500 : 900
   const taskset = hasTaskset()
   const gen = cLoadgen()
   const cells = [[64, 1], [64, 10], [1024, 1], [1024, 10]]
   const variants = ['raw', 'wireline']
   const results = new Map()
   const started = Date.now()
-  for (let round = 0; round < rounds; round++) {
-    for (const [size, endpoints] of cells) {
-      const order = round % 2 === 0 ? variants : [...variants].reverse()
-      for (const variant of order) {
-        const r = await measure({ variant, size, endpoints, warmMs, durMs, taskset, gen })
-        const key = `${size}/${endpoints}`
-        if (!results.has(key)) results.set(key, [])
-        results.get(key)[round] ??= {}
-        results.get(key)[round][variant] = r
+  for (const [size, endpoints] of cells) {
+    const servers = {}
+    for (const v of variants) servers[v] = await startServer(v, endpoints, taskset)
+    try {
+      const opts = { size, warmMs, durMs, taskset, gen }
+      for (const v of variants) await measure(servers[v], { ...opts, durMs: 500 }) // warm-up (JIT), discarded
+      const rs = []
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? variants : [...variants].reverse()
+        const r = {}
+        for (const v of order) r[v] = await measure(servers[v], opts)
+        rs.push(r)
       }
+      results.set(`${size}/${endpoints}`, rs)
+    } finally {
+      for (const v of variants) await stopServer(servers[v])
     }
-    process.stderr.write(`udp-pingpong: round ${round + 1}/${rounds} done (${Math.round((Date.now() - started) / 1000)} s)\n`)
+    process.stderr.write(`udp-pingpong: ${size} B × ${endpoints} done (${Math.round((Date.now() - started) / 1000)} s)\n`)
   }
 
   console.log('## UDP ping-pong: wireline vs raw node:dgram\n')
-  console.log(`\`node bench/suites/udp-pingpong.mjs${quick ? ' --quick' : ''}\` — ${rounds} rounds × ${durMs} ms per cell and variant, ` +
-    `medians; ratio = median of the per-round ratios wireline/raw (their range in brackets). Server ${taskset ? 'pinned to CPU 0' : 'not pinned'}, ` +
+  console.log(`\`node bench/suites/udp-pingpong.mjs${quick ? ' --quick' : ''}\` — per cell, ${rounds} rounds of ${durMs} ms windows, ` +
+    `the variants alternating; medians; ratio = median of the per-round ratios wireline/raw (their range in brackets). Server ${taskset ? 'pinned to CPU 0' : 'not pinned'}, ` +
     `load generator (${gen === null ? 'Node, no C compiler found' : 'C'}) ${taskset ? 'pinned to CPU 1' : 'not pinned'}; ` +
     `one datagram in flight per endpoint.\n`)
   console.log('| size | endpoints | raw dgram/s | wireline dgram/s | ratio | raw p99 µs | wireline p99 µs | raw CPU µs/dgram | wireline CPU µs/dgram | CPU ratio | server CPU raw / wl | loadgen CPU |')
