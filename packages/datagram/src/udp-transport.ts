@@ -260,18 +260,27 @@ export class UDPTransport implements DatagramTransport {
     const remote = this.#remote
     let host: string
     let port: number
-    if (addr === undefined || addr === null) {
-      if (remote === null) {
-        throw missingArgs('sendto() needs an address on an endpoint made without remoteAddr')
+    if (remote !== null) {
+      if (addr !== undefined && addr !== null) {
+        checkAddress(addr, 'addr', 1)
+        if (!sameAddress(addr, remote)) {
+          throw invalidArgValue(`Invalid address: must be null or ${formatAddress(remote.given)}`)
+        }
       }
       host = remote.resolved[0]
       port = remote.resolved[1]
     } else {
+      if (addr === undefined || addr === null) {
+        throw missingArgs('sendto() needs an address on an endpoint made without remoteAddr')
+      }
       checkAddress(addr, 'addr', 1)
       host = addr[0]
       port = addr[1]
-      if (remote !== null && !sameAddress(addr, remote)) {
-        throw invalidArgValue(`Invalid address: must be null or ${formatAddress(remote.given)}`)
+      const family = literalFamily(host)
+      if (family !== null && family !== this.#family) {
+        if (family === 6) throw invalidArgValue(`addr ${host} is an IPv6 address but the endpoint is IPv4`)
+        // An IPv6 socket reaches IPv4 peers at their mapped address (dual stack).
+        host = `::ffff:${host}`
       }
     }
     if (this.#closing) {
@@ -283,7 +292,7 @@ export class UDPTransport implements DatagramTransport {
     try {
       if (remote?.connected === true) {
         socket.send(buf, this.#onSent)
-      } else if (literalFamily(host) !== null) {
+      } else if (remote !== null || literalFamily(host) !== null) {
         socket.send(buf, port, host, this.#onSent)
       } else {
         this.#resolveAndSend(buf, host, port)
@@ -302,19 +311,20 @@ export class UDPTransport implements DatagramTransport {
 
   /**
    * A datagram for a host name: resolved first (as Node's dgram does for every send), counted
-   * in the send buffer meanwhile, then sent to the address it resolved to.
+   * in the send buffer meanwhile, then sent to the address it resolved to (an IPv6 socket
+   * takes IPv4 answers too, at their mapped address).
    */
   #resolveAndSend (buf: Buffer, host: string, port: number): void {
     const cost = buf.length + DATAGRAM_HEADER_SIZE
     this.#resolving += cost
-    dns.lookup(host, { family: this.#family }, (err, address) => {
+    dns.lookup(host, { family: this.#family === 4 ? 4 : 0 }, (err, address, family) => {
       this.#resolving -= cost
       if (err !== null || this.#socketClosed) {
         this.#onSent(err)
         return
       }
       try {
-        this.#socket.send(buf, port, address, this.#onSent)
+        this.#socket.send(buf, port, family === this.#family ? address : `::ffff:${address}`, this.#onSent)
       } catch (sendError) {
         this.#onSent(isNotRunning(sendError) ? null : asError(sendError))
       }

@@ -275,3 +275,30 @@ describe.each(HOSTS)('on %s', (host) => {
     expect(String(t)).toBe('<UDPTransport closed>')
   })
 })
+
+describe('IP versions', () => {
+  it('an IPv6 address on an IPv4 endpoint throws at the call; the endpoint stays open', async () => {
+    const peer = await rawSocket('127.0.0.1')
+    const [t, p] = await endpoint({ localAddr: ['127.0.0.1', 0] })
+    expect(() => t.sendto('x', ['::1', 9])).toThrow(expect.objectContaining({
+      name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: 'addr ::1 is an IPv6 address but the endpoint is IPv4',
+    }))
+    t.sendto('ok', peer.address)
+    await peer.untilMessages(1)
+    expect(p.events).toEqual(['connectionMade'])
+  })
+
+  it('a dual-stack IPv6 endpoint reaches IPv4 peers (at their mapped address) and sees them as ::ffff:a.b.c.d', async () => {
+    const peer = await rawSocket('127.0.0.1')
+    const [t, p] = await endpoint({ localAddr: ['::', 0] })
+    t.sendto('to v4', peer.address)
+    await peer.untilMessages(1)
+    expect(peer.messages[0]!.data.toString()).toBe('to v4')
+    await peer.send('back', ['127.0.0.1', sockname(t)[1]])
+    await p.untilDatagrams(1)
+    expect(p.datagrams[0]![1]).toEqual(['::ffff:127.0.0.1', peer.address[1]])
+    t.sendto('again', p.datagrams[0]![1] as DatagramAddress)
+    await peer.untilMessages(2)
+    expect(peer.messages[1]!.data.toString()).toBe('again')
+  })
+})
