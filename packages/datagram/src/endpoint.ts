@@ -14,12 +14,22 @@ import type { DatagramAddress, DatagramProtocolShape, DatagramTransport } from '
  * `send` to an IP address run synchronously (Node's default lookup defers each one to the next
  * tick); anything else goes to `dns.lookup`.
  */
+let lastLiteral = ''
+let lastLiteralFamily = 0
+
 function lookup (
   address: string, options: number | dns.LookupOneOptions,
   callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
+  // An echo server answers the same few hosts over and over: remember the last literal.
+  if (address === lastLiteral) {
+    callback(null, address, lastLiteralFamily)
+    return
+  }
   const f = isIP(address)
   if (f !== 0) {
+    lastLiteral = address
+    lastLiteralFamily = f
     callback(null, address, f)
     return
   }

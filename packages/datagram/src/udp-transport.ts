@@ -58,6 +58,9 @@ export class UDPTransport implements DatagramTransport {
   /** Queued bytes (payload + header) of datagrams waiting for their host name to resolve. */
   #resolving = 0
   #droppedSends = 0
+  /** The last destination host checked, and its IP version (null: a host name). */
+  #lastHost = ''
+  #lastHostFamily: IPFamily | null = null
 
   // lifecycle
   #made = false
@@ -276,7 +279,11 @@ export class UDPTransport implements DatagramTransport {
       checkAddress(addr, 'addr', 1)
       host = addr[0]
       port = addr[1]
-      const family = literalFamily(host)
+      if (host !== this.#lastHost) {
+        this.#lastHost = host
+        this.#lastHostFamily = literalFamily(host)
+      }
+      const family = this.#lastHostFamily
       if (family !== null && family !== this.#family) {
         if (family === 6) throw invalidArgValue(`addr ${host} is an IPv6 address but the endpoint is IPv4`)
         // An IPv6 socket reaches IPv4 peers at their mapped address (dual stack).
@@ -292,7 +299,7 @@ export class UDPTransport implements DatagramTransport {
     try {
       if (remote?.connected === true) {
         socket.send(buf, this.#onSent)
-      } else if (remote !== null || literalFamily(host) !== null) {
+      } else if (remote !== null || this.#lastHostFamily !== null) {
         socket.send(buf, port, host, this.#onSent)
       } else {
         this.#resolveAndSend(buf, host, port)
