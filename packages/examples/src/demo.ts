@@ -1,5 +1,6 @@
 // `pnpm demo`: runs every example end to end, each under a heading, printing what the
 // Python examples print. Servers listen on a free port on 127.0.0.1 and are stopped after.
+import type { DatagramTransport } from '@wireline/datagram'
 import type { Server } from '@wireline/stream'
 import * as tcpEchoServer from './tcp-echo-server.js'
 import * as tcpEchoClient from './tcp-echo-client.js'
@@ -9,6 +10,8 @@ import * as tlsEchoClient from './tls-echo-client.js'
 import * as starttls from './starttls.js'
 import * as pipeChildOutput from './pipe-child-output.js'
 import * as bufferedBulkReceive from './buffered-bulk-receive.js'
+import * as udpEchoServer from './udp-echo-server.js'
+import * as udpEchoClient from './udp-echo-client.js'
 
 type Step = { title: string, run: () => Promise<void> }
 
@@ -32,10 +35,31 @@ async function withServer (
   }
 }
 
+/** Runs the UDP echo server on a free port, the client against it, then stops the server. */
+async function withUdpServer (client: (port: number) => Promise<void>): Promise<void> {
+  const stop = new AbortController()
+  let serving!: Promise<void>
+  const transport = await new Promise<DatagramTransport>((resolve, reject) => {
+    serving = udpEchoServer.main({ port: 0, signal: stop.signal, onServing: resolve })
+    serving.catch(reject)
+  })
+  const [, port] = transport.getExtraInfo('sockname')!
+  try {
+    await client(port)
+  } finally {
+    stop.abort()
+    await serving
+  }
+}
+
 const steps: Step[] = [
   {
     title: 'TCP echo server + TCP echo client',
     run: () => withServer(tcpEchoServer.main, (port) => tcpEchoClient.main({ port })),
+  },
+  {
+    title: 'UDP echo server + UDP echo client',
+    run: () => withUdpServer((port) => udpEchoClient.main({ port })),
   },
   { title: 'Connecting existing sockets', run: existingSockets.main },
   {

@@ -60,5 +60,19 @@ describe('pnpm demo', () => {
     const order = ["Data sent: 'Hello World!'", 'Close the client socket', 'The server closed the connection']
     const at = order.map((l) => lines.indexOf(l))
     expect(at).toEqual([...at].sort((a, b) => a - b))
+
+    // UDP echo: the server's lines (with the client's address, as Python's tuple) and the client's
+    const udp = lines.slice(lines.indexOf('=== UDP echo server + UDP echo client ==='))
+    const from = /^Received 'Hello World!' from \('127\.0\.0\.1', (\d+)\)$/.exec(udp.find((l) => l.startsWith("Received 'Hello")) ?? '')
+    expect(from).not.toBeNull()
+    expect(udp.slice(1, 8)).toEqual([
+      'Starting UDP server',
+      'Send: Hello World!',
+      `Received 'Hello World!' from ('127.0.0.1', ${from![1]})`,
+      `Send 'Hello World!' to ('127.0.0.1', ${from![1]})`,
+      'Received: Hello World!',
+      'Close the socket',
+      'Connection closed',
+    ])
   })
 })
