@@ -47,46 +47,46 @@ export type AnyBufferedProtocol = BufferedProtocolShape & object
  * `[transport, protocol]` after `connectionMade`. Reads go straight into `getBuffer()`'s
  * buffer (TLS: one copy, see the README).
  */
-export async function createConnection<P extends AnyBufferedProtocol> (
+export function createConnection<P extends AnyBufferedProtocol> (
   factory: ProtocolFactory<P>, host: string, port: number, options?: StreamConnectionOptions,
 ): Promise<[Transport, P]> {
-  return await openConnection(factory, host, port, options)
+  return openConnection(factory, host, port, options)
 }
 
 /** asyncio `loop.create_server(factory, host, port)` for `BufferedProtocol`s; the same `Server` as `@wireline/stream`. */
-export async function createServer<P extends AnyBufferedProtocol> (
+export function createServer<P extends AnyBufferedProtocol> (
   factory: ProtocolFactory<P>, host?: string | string[] | null, port?: number | null, options?: ServerOptions,
 ): Promise<Server> {
-  return await openServer(factory, host, port, options)
+  return openServer(factory, host, port, options)
 }
 
 /** asyncio `loop.create_unix_connection(factory, path)` for a `BufferedProtocol`. */
-export async function createUnixConnection<P extends AnyBufferedProtocol> (
+export function createUnixConnection<P extends AnyBufferedProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixConnectionOptions,
 ): Promise<[Transport, P]> {
-  return await openUnixConnection(factory, path, options)
+  return openUnixConnection(factory, path, options)
 }
 
 /** asyncio `loop.create_unix_server(factory, path)` for `BufferedProtocol`s; a stale socket file is removed first. */
-export async function createUnixServer<P extends AnyBufferedProtocol> (
+export function createUnixServer<P extends AnyBufferedProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixServerOptions,
 ): Promise<Server> {
-  return await openUnixServer(factory, path, options)
+  return openUnixServer(factory, path, options)
 }
 
 /**
  * asyncio `loop.connect_accepted_socket(factory, sock)` for a `BufferedProtocol`. The socket
  * is already reading through `'data'` events, so each chunk is copied once into the buffer.
  */
-export async function connectAcceptedSocket<P extends AnyBufferedProtocol> (
+export function connectAcceptedSocket<P extends AnyBufferedProtocol> (
   factory: ProtocolFactory<P>, socket: net.Socket, options?: AcceptedSocketOptions,
 ): Promise<[Transport, P]> {
-  return await wrapAcceptedSocket(factory, socket, options)
+  return wrapAcceptedSocket(factory, socket, options)
 }
 
 /** asyncio `loop.start_tls()`: upgrades a live connection; the buffered protocol carries on. */
-export async function startTls (
+export function startTls (
   transport: Transport, protocol: AnyBufferedProtocol, ssl: ClientSSL | ServerSSL, options?: StartTlsOptions,
 ): Promise<Transport> {
-  return await upgradeToTls(transport, protocol, ssl, options)
+  return upgradeToTls(transport, protocol, ssl, options)
 }

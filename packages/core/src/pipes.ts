@@ -78,7 +78,9 @@ function notAPipe (): Error {
 function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket, bridge: OnreadBridge | null, watchReader: boolean } {
   if (pipe instanceof net.Socket) {
     if (pipe.destroyed) throw Object.assign(new Error('pipe is closed'), { code: 'ERR_SOCKET_CLOSED' })
-    return { socket: pipe, bridge: null, watchReader: false }
+    // asyncio watches a write pipe's fd for readability: a socket that can read tells us
+    // when its reader went away
+    return { socket: pipe, bridge: null, watchReader: direction === 'write' && pipe.readable }
   }
   if (typeof pipe !== 'number') {
     throw invalidArgType('pipe must be a file descriptor or a net.Socket over one (process.stdin, a child\'s stdio, ...)')
@@ -102,9 +104,16 @@ function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket,
   throw notAPipe()
 }
 
-async function openPipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pipe: unknown, direction: Direction): Promise<[StreamTransport, P]> {
+function openPipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pipe: unknown, direction: Direction): Promise<[StreamTransport, P]> {
   validateFactory(factory)
   const { socket, bridge, watchReader } = pipeSocket(pipe, direction)
+  return startPipe(factory, pipe, socket, bridge, watchReader, direction)
+}
+
+async function startPipe<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, pipe: unknown, socket: net.Socket, bridge: OnreadBridge | null, watchReader: boolean,
+  direction: Direction,
+): Promise<[StreamTransport, P]> {
   let protocol: P
   try {
     protocol = factory()
@@ -126,14 +135,14 @@ async function openPipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pip
  * descriptor, or a Node socket over one: a FIFO, a child's stdout, `process.stdin`). EOF
  * calls `eofReceived()`, then `connectionLost(null)`.
  */
-export async function openReadPipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pipe: number | net.Socket): Promise<[ReadTransport, P]> {
-  return await openPipe(factory, pipe, 'read')
+export function openReadPipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pipe: number | net.Socket): Promise<[ReadTransport, P]> {
+  return openPipe(factory, pipe, 'read')
 }
 
 /**
  * asyncio `loop.connect_write_pipe(factory, pipe)`: a write transport over `pipe`, with the
  * shared write path and flow control. `writeEof()` and `close()` close the pipe.
  */
-export async function openWritePipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pipe: number | net.Socket): Promise<[WriteTransport, P]> {
-  return await openPipe(factory, pipe, 'write')
+export function openWritePipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pipe: number | net.Socket): Promise<[WriteTransport, P]> {
+  return openPipe(factory, pipe, 'write')
 }

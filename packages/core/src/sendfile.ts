@@ -25,7 +25,7 @@ function checkPosition (value: unknown, name: string, allowNull: boolean): numbe
  * While it runs, `write()` on the transport throws; a closing transport rejects at once; a
  * connection lost midway rejects with its error.
  */
-export async function sendfileThrough (
+export function sendfileThrough (
   transport: Transport, file: SendfileSource, offset: number = 0, count?: number | null,
 ): Promise<number> {
   if (!(transport instanceof StreamTransport)) throw invalidArgType('transport must be a wireline stream transport')
@@ -43,8 +43,14 @@ export async function sendfileThrough (
   } else {
     throw invalidArgType('file must be a path, a file descriptor or a FileHandle')
   }
-  // Synchronously, before anything else: a closing transport rejects, and write() throws
-  // from the moment sendfile() is called.
+  return send(transport, source, start, limit)
+}
+
+async function send (
+  transport: StreamTransport, source: { path: string } | { fd: number }, start: number, limit: number | null,
+): Promise<number> {
+  // Synchronously (this runs before the first await): a closing transport rejects, and
+  // write() throws from the moment sendfile() is called.
   const session = transport._beginSendfile()
   let handle: fs.promises.FileHandle | null = null
   let fd: number

@@ -1,6 +1,6 @@
 import * as net from 'node:net'
 import * as tls from 'node:tls'
-import { InvalidStateError, ServerClosedError, UnsupportedError } from './errors.js'
+import { InvalidStateError, ServerClosedError, UnsupportedError, invalidArgType, outOfRange } from './errors.js'
 import { callExceptionHandler } from './exception-handler.js'
 import { OnreadBridge } from './stream-transport.js'
 import type { StreamTransport, TransportOwner } from './stream-transport.js'
@@ -327,15 +327,21 @@ export class Server implements AsyncDisposable, TransportOwner {
 /** Validated server settings (TLS settings parsed by the caller). */
 export function serverSettings (o: Record<string, unknown>, secure: ServerTLSSettings | null = null): ServerSettings {
   const backlog = o.backlog ?? 100
-  if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) {
-    throw Object.assign(new TypeError('backlog must be an integer >= 0'), { code: 'ERR_INVALID_ARG_VALUE' })
-  }
+  if (typeof backlog !== 'number') throw invalidArgType(`backlog must be a number, got ${typeof backlog}`)
+  if (!Number.isInteger(backlog) || backlog < 0) throw outOfRange(`backlog must be an integer >= 0, got ${backlog}`)
   const reusePort = o.reusePort ?? false
-  if (typeof reusePort !== 'boolean') throw Object.assign(new TypeError('reusePort must be a boolean'), { code: 'ERR_INVALID_ARG_TYPE' })
+  if (typeof reusePort !== 'boolean') throw invalidArgType('reusePort must be a boolean')
   const startServing = o.startServing ?? true
-  if (typeof startServing !== 'boolean') throw Object.assign(new TypeError('startServing must be a boolean'), { code: 'ERR_INVALID_ARG_TYPE' })
-  if (reusePort && !reusePortSupported()) {
+  if (typeof startServing !== 'boolean') throw invalidArgType('startServing must be a boolean')
+  return { backlog, reusePort, startServing, tls: secure }
+}
+
+/**
+ * Throws what the running Node cannot do (SPEC: `reusePort` rejects with a clear error where
+ * Node lacks it; called from the asynchronous part of createServer so that it rejects).
+ */
+export function checkServerSupport (settings: ServerSettings): void {
+  if (settings.reusePort && !reusePortSupported()) {
     throw new UnsupportedError(`reusePort is not supported by Node ${process.versions.node} (needs 22.12+ or 23.1+)`)
   }
-  return { backlog, reusePort, startServing, tls: secure }
 }

@@ -8,14 +8,14 @@ import {
 } from './connect.js'
 import type { ConnectionOptions, TransportSetup } from './connect.js'
 import { invalidArgType } from './errors.js'
-import { Server, serverSettings } from './server.js'
+import { Server, checkServerSupport, serverSettings } from './server.js'
 import type { AcceptHandler, ListenSpec } from './server.js'
 import { StreamTransport } from './stream-transport.js'
 import type { OnreadBridge } from './stream-transport.js'
 import {
   TLS_EOF_WARNING, clientHandshake, parseClientTLS, parseServerTLS, serverHandshake, tlsExtra,
 } from './tls.js'
-import type { TLSClientOptions, TLSServerOptions } from './tls.js'
+import type { ClientTLSSettings, ServerTLSSettings, TLSClientOptions, TLSServerOptions } from './tls.js'
 import type { AnyProtocol, ProtocolFactory } from './protocol.js'
 import type { Address, Transport } from './transport.js'
 
@@ -115,11 +115,17 @@ function rawForTls (socket: net.Socket): net.Socket {
   return socket
 }
 
+/*
+ * Every entry point checks its arguments synchronously and throws at the call (`TypeError`,
+ * `RangeError`, with Node's codes) for bad input; what happens once the work has begun
+ * (refused, not found, a failed handshake, a throwing factory or connectionMade) rejects.
+ */
+
 /**
  * asyncio `loop.create_connection(factory, host, port)`: connects over TCP (and TLS with
  * `ssl`), makes the protocol, calls `connectionMade`, and resolves to `[transport, protocol]`.
  */
-export async function openConnection<P extends AnyProtocol> (
+export function openConnection<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, host: string, port: number, options?: StreamConnectionOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
@@ -128,6 +134,12 @@ export async function openConnection<P extends AnyProtocol> (
   const o = validateOptions(options)
   const opts = parseConnectionOptions(o)
   const tlsSettings = parseClientTLS(o, h)
+  return connectTo(factory, h, p, opts, tlsSettings)
+}
+
+async function connectTo<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, h: string, p: number, opts: ConnectionOptions, tlsSettings: ClientTLSSettings | null,
+): Promise<[Transport, P]> {
   if (tlsSettings === null) {
     return await connectTCP(h, p, opts, (socket, bridge) =>
       connected(factory, socket, bridge, { name: TCP, extra: tcpExtra(socket) }))
@@ -138,7 +150,7 @@ export async function openConnection<P extends AnyProtocol> (
 }
 
 /** asyncio `loop.create_unix_connection(factory, path)`; with `ssl`, `serverHostname` is required. */
-export async function openUnixConnection<P extends AnyProtocol> (
+export function openUnixConnection<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixConnectionOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
@@ -146,6 +158,12 @@ export async function openUnixConnection<P extends AnyProtocol> (
   const o = validateOptions(options)
   const signal = validateSignal(o.signal)
   const tlsSettings = parseClientTLS(o, null)
+  return connectToPath(factory, at, signal, tlsSettings)
+}
+
+async function connectToPath<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, at: string, signal: AbortSignal | null, tlsSettings: ClientTLSSettings | null,
+): Promise<[Transport, P]> {
   const addresses = { peername: at, sockname: '' }
   if (tlsSettings === null) {
     return await connectUnix(at, { signal }, (socket, bridge) =>
@@ -167,13 +185,20 @@ function acceptWith<P extends AnyProtocol> (factory: ProtocolFactory<P>, secureC
   }
 }
 
-async function hostSpecs (host: unknown, port: number): Promise<ListenSpec[]> {
-  if (host === undefined || host === null || host === '') return [{ kind: 'tcp', host: undefined, port }]
+function validateHosts (host: unknown): string[] | null {
+  if (host === undefined || host === null || host === '') return null
   const hosts = Array.isArray(host) ? host : [host]
+  for (const h of hosts) {
+    if (typeof h !== 'string' || h.length === 0) throw invalidArgType('host must be a non-empty string or an array of them')
+  }
+  return hosts as string[]
+}
+
+async function hostSpecs (hosts: string[] | null, port: number): Promise<ListenSpec[]> {
+  if (hosts === null) return [{ kind: 'tcp', host: undefined, port }]
   const specs: ListenSpec[] = []
   const seen = new Set<string>()
   for (const h of hosts) {
-    if (typeof h !== 'string' || h.length === 0) throw invalidArgType('host must be a non-empty string or an array of them')
     const found = net.isIP(h) !== 0
       ? [{ address: h, family: net.isIP(h) }]
       : await dns.promises.lookup(h, { all: true, verbatim: true })
@@ -192,16 +217,20 @@ async function hostSpecs (host: unknown, port: number): Promise<ListenSpec[]> {
  * port 0 and several addresses, they all get the port the first one was given. With `ssl`,
  * `connectionMade` comes after a successful handshake; a failed one drops the connection.
  */
-export async function openServer<P extends AnyProtocol> (
+export function openServer<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, host?: string | string[] | null, port?: number | null, options?: ServerOptions,
 ): Promise<Server> {
   validateFactory(factory)
+  const hosts = validateHosts(host)
   const p = port === undefined || port === null ? 0 : validatePort(port)
   const o = validateOptions(options)
   const secureSettings = parseServerTLS(o)
   const settings = serverSettings(o, secureSettings)
-  const specs = await hostSpecs(host, p)
-  return await new Server(specs, settings, acceptWith(factory, secureSettings?.secureContext ?? null))._init()
+  return (async () => {
+    checkServerSupport(settings)
+    const specs = await hostSpecs(hosts, p)
+    return await new Server(specs, settings, acceptWith(factory, secureSettings?.secureContext ?? null))._init()
+  })()
 }
 
 function addressInUse (path: string): Error {
@@ -224,7 +253,7 @@ function removeStaleSocket (path: string): void {
 }
 
 /** asyncio `loop.create_unix_server(factory, path)`: a stale socket file at `path` is removed first. */
-export async function openUnixServer<P extends AnyProtocol> (
+export function openUnixServer<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixServerOptions,
 ): Promise<Server> {
   validateFactory(factory)
@@ -232,8 +261,10 @@ export async function openUnixServer<P extends AnyProtocol> (
   const o = validateOptions(options)
   const secureSettings = parseServerTLS(o)
   const settings = serverSettings(o, secureSettings)
-  removeStaleSocket(at)
-  return await new Server([{ kind: 'unix', path: at }], settings, acceptWith(factory, secureSettings?.secureContext ?? null))._init()
+  return (async () => {
+    removeStaleSocket(at)
+    return await new Server([{ kind: 'unix', path: at }], settings, acceptWith(factory, secureSettings?.secureContext ?? null))._init()
+  })()
 }
 
 /**
@@ -242,7 +273,7 @@ export async function openUnixServer<P extends AnyProtocol> (
  * its `'data'` events; `allowHalfOpen` is turned on so that `eofReceived` can keep it open.
  * With `ssl`, the socket is the server side of a TLS connection (as in asyncio).
  */
-export async function wrapAcceptedSocket<P extends AnyProtocol> (
+export function wrapAcceptedSocket<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, socket: net.Socket, options?: AcceptedSocketOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
@@ -252,6 +283,12 @@ export async function wrapAcceptedSocket<P extends AnyProtocol> (
   if (socket.destroyed || socket.connecting || socket.readyState === 'closed') {
     throw Object.assign(new Error('socket is not connected'), { code: 'ERR_SOCKET_CLOSED' })
   }
+  return wrapConnected(factory, socket, secureSettings)
+}
+
+async function wrapConnected<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, socket: net.Socket, secureSettings: ServerTLSSettings | null,
+): Promise<[Transport, P]> {
   const isTCP = socket.remoteAddress !== undefined
   const addresses = isTCP ? tcpExtra(socket) : { peername: '', sockname: '' }
   if (isTCP) socket.setNoDelay(true)

@@ -3,7 +3,7 @@ import { InvalidStateError, invalidArgType } from './errors.js'
 import { StreamTransport } from './stream-transport.js'
 import { tlsSetup } from './streams.js'
 import { TLS_EOF_WARNING, clientHandshake, parseClientTLS, parseServerTLS, serverHandshake } from './tls.js'
-import type { ClientSSL, ServerSSL } from './tls.js'
+import type { ClientSSL, ClientTLSSettings, ServerSSL, ServerTLSSettings } from './tls.js'
 import type { AnyProtocol } from './protocol.js'
 import type { Address, Transport } from './transport.js'
 
@@ -29,7 +29,7 @@ export interface StartTlsOptions {
  * trip an assertion there). On a failed handshake the connection is closed and the promise
  * rejects; the protocol gets no further callback.
  */
-export async function upgradeToTls (
+export function upgradeToTls (
   transport: Transport, protocol: AnyProtocol, ssl: ClientSSL | ServerSSL, options?: StartTlsOptions,
 ): Promise<Transport> {
   if (!(transport instanceof StreamTransport)) {
@@ -39,7 +39,6 @@ export async function upgradeToTls (
   const o = validateOptions(options)
   const serverSide = o.serverSide ?? false
   if (typeof serverSide !== 'boolean') throw invalidArgType('serverSide must be a boolean')
-  if (transport.getExtraInfo('ssl_object') !== undefined) throw new InvalidStateError('transport is already TLS')
   const peer = transport.getExtraInfo('peername') as Address | undefined
   const defaultHost = Array.isArray(peer) ? peer[0] : null
   const serverSettings = serverSide ? parseServerTLS({ ssl, sslHandshakeTimeout: o.sslHandshakeTimeout }) : null
@@ -49,11 +48,20 @@ export async function upgradeToTls (
   if (serverSide && o.serverHostname != null) throw invalidArgType('serverHostname is only meaningful on the client side')
   if (serverSettings === null && clientSettings === null) throw invalidArgType('ssl must be given')
 
+  return upgrade(transport, protocol, serverSettings, clientSettings)
+}
+
+async function upgrade (
+  transport: StreamTransport, protocol: AnyProtocol,
+  serverSettings: ServerTLSSettings | null, clientSettings: ClientTLSSettings | null,
+): Promise<Transport> {
+  if (transport.getExtraInfo('ssl_object') !== undefined) throw new InvalidStateError('transport is already TLS')
   const addresses = {
     peername: transport.getExtraInfo('peername') as Address,
     sockname: transport.getExtraInfo('sockname') as Address,
   }
-  // Synchronously: reading stops and the protocol hears nothing more from the old transport.
+  // Synchronously (this runs before the first await): reading stops and the protocol hears
+  // nothing more from the old transport.
   const state = await transport._beginUpgrade()
   state.socket.on('error', () => {}) // its errors surface through the TLS socket from now on
   const secured = serverSettings !== null

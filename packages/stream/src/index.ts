@@ -50,10 +50,10 @@ export type StreamProtocol = StreamProtocolShape & object
  * ECONNREFUSED, ENOTFOUND, ...) without calling any protocol callback when the connection
  * cannot be made, and with the thrown error when `connectionMade` throws.
  */
-export async function createConnection<P extends StreamProtocol> (
+export function createConnection<P extends StreamProtocol> (
   factory: ProtocolFactory<P>, host: string, port: number, options?: StreamConnectionOptions,
 ): Promise<[Transport, P]> {
-  return await openConnection(factory, host, port, options)
+  return openConnection(factory, host, port, options)
 }
 
 /**
@@ -62,24 +62,24 @@ export async function createConnection<P extends StreamProtocol> (
  * already listening (unless `startServing: false`). Port 0 picks a free port: see
  * `server.addresses()`.
  */
-export async function createServer<P extends StreamProtocol> (
+export function createServer<P extends StreamProtocol> (
   factory: ProtocolFactory<P>, host?: string | string[] | null, port?: number | null, options?: ServerOptions,
 ): Promise<Server> {
-  return await openServer(factory, host, port, options)
+  return openServer(factory, host, port, options)
 }
 
 /** asyncio `loop.create_unix_connection(protocol_factory, path)`. */
-export async function createUnixConnection<P extends StreamProtocol> (
+export function createUnixConnection<P extends StreamProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixConnectionOptions,
 ): Promise<[Transport, P]> {
-  return await openUnixConnection(factory, path, options)
+  return openUnixConnection(factory, path, options)
 }
 
 /** asyncio `loop.create_unix_server(protocol_factory, path)`; a stale socket file at `path` is removed first. */
-export async function createUnixServer<P extends StreamProtocol> (
+export function createUnixServer<P extends StreamProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixServerOptions,
 ): Promise<Server> {
-  return await openUnixServer(factory, path, options)
+  return openUnixServer(factory, path, options)
 }
 
 /**
@@ -87,10 +87,10 @@ export async function createUnixServer<P extends StreamProtocol> (
  * is already connected (accepted by your own `net.Server`, or connected by your own code).
  * With `ssl`, the TLS server side runs over it.
  */
-export async function connectAcceptedSocket<P extends StreamProtocol> (
+export function connectAcceptedSocket<P extends StreamProtocol> (
   factory: ProtocolFactory<P>, socket: net.Socket, options?: AcceptedSocketOptions,
 ): Promise<[Transport, P]> {
-  return await wrapAcceptedSocket(factory, socket, options)
+  return wrapAcceptedSocket(factory, socket, options)
 }
 
 /**
@@ -99,10 +99,10 @@ export async function connectAcceptedSocket<P extends StreamProtocol> (
  * `connectionMade`. No plaintext byte reaches the protocol once the upgrade begins; a
  * protocol paused for writing stays paused and is resumed by the new transport.
  */
-export async function startTls (
+export function startTls (
   transport: Transport, protocol: StreamProtocol, ssl: ClientSSL | ServerSSL, options?: StartTlsOptions,
 ): Promise<Transport> {
-  return await upgradeToTls(transport, protocol, ssl, options)
+  return upgradeToTls(transport, protocol, ssl, options)
 }
 
 /**
@@ -110,20 +110,20 @@ export async function startTls (
  * Node socket over one (a FIFO, a child's stdout, `process.stdin`). A regular file is refused.
  * At EOF: `eofReceived()`, then `connectionLost(null)`.
  */
-export async function connectReadPipe<P extends StreamProtocol> (
+export function connectReadPipe<P extends StreamProtocol> (
   factory: ProtocolFactory<P>, pipe: number | net.Socket,
 ): Promise<[ReadTransport, P]> {
-  return await openReadPipe(factory, pipe)
+  return openReadPipe(factory, pipe)
 }
 
 /**
  * asyncio `loop.connect_write_pipe(protocol_factory, pipe)`: a write transport with flow
  * control over a file descriptor or a Node socket over one. `writeEof()` closes the pipe.
  */
-export async function connectWritePipe<P extends StreamProtocol> (
+export function connectWritePipe<P extends StreamProtocol> (
   factory: ProtocolFactory<P>, pipe: number | net.Socket,
 ): Promise<[WriteTransport, P]> {
-  return await openWritePipe(factory, pipe)
+  return openWritePipe(factory, pipe)
 }
 
 /**
@@ -132,8 +132,8 @@ export async function connectWritePipe<P extends StreamProtocol> (
  * transport's flow control and resolves to the number of bytes sent. `write()` throws while
  * it runs; a closing transport rejects.
  */
-export async function sendfile (
+export function sendfile (
   transport: Transport, file: SendfileSource, offset?: number, count?: number | null,
 ): Promise<number> {
-  return await sendfileThrough(transport, file, offset, count)
+  return sendfileThrough(transport, file, offset, count)
 }

@@ -245,10 +245,11 @@ describe('Server', () => {
   it('takes a backlog, validates its options, and rejects when the address is in use', async () => {
     const { port } = await recordingServer({ backlog: 5 })
     await expect(createServer(() => new Echo(), '127.0.0.1', port)).rejects.toMatchObject({ code: 'EADDRINUSE' })
-    await expect(createServer(() => new Echo(), '127.0.0.1', 0, { backlog: -1 })).rejects.toThrow(TypeError)
-    await expect(createServer(() => new Echo(), '127.0.0.1', 0, { startServing: 'yes' as never })).rejects.toThrow(TypeError)
-    await expect(createServer(null as never, '127.0.0.1', 0)).rejects.toThrow(TypeError)
-    await expect(createServer(() => new Echo(), '127.0.0.1', 99999)).rejects.toThrow(RangeError)
+    expect(() => createServer(() => new Echo(), '127.0.0.1', 0, { backlog: -1 })).toThrow(RangeError)
+    expect(() => createServer(() => new Echo(), '127.0.0.1', 0, { backlog: 'x' as never })).toThrow(TypeError)
+    expect(() => createServer(() => new Echo(), '127.0.0.1', 0, { startServing: 'yes' as never })).toThrow(TypeError)
+    expect(() => createServer(null as never, '127.0.0.1', 0)).toThrow(TypeError)
+    expect(() => createServer(() => new Echo(), '127.0.0.1', 99999)).toThrow(RangeError)
   })
 
   it('reusePort: shares the port where Node supports it, otherwise rejects with a clear error', async () => {

@@ -207,10 +207,10 @@ describe('startTls', () => {
   it('validates its arguments', async () => {
     const peer = await rawServer()
     const [t, p] = await createConnection(() => new RecordingProtocol(), '127.0.0.1', peer.port)
-    await expect(startTls({} as never, p, clientTls())).rejects.toThrow(TypeError)
-    await expect(startTls(t, null as never, clientTls())).rejects.toThrow(TypeError)
-    await expect(startTls(t, p, true, { serverSide: true })).rejects.toThrow(TypeError)
-    await expect(startTls(t, p, clientTls(), { sslHandshakeTimeout: -1 })).rejects.toThrow(RangeError)
+    expect(() => startTls({} as never, p, clientTls())).toThrow(TypeError)
+    expect(() => startTls(t, null as never, clientTls())).toThrow(TypeError)
+    expect(() => startTls(t, p, true, { serverSide: true })).toThrow(TypeError)
+    expect(() => startTls(t, p, clientTls(), { sslHandshakeTimeout: -1 })).toThrow(RangeError)
     expect(t.isClosing()).toBe(false) // nothing began
     t.close()
     await expect(startTls(t, p, clientTls())).rejects.toBeInstanceOf(InvalidStateError)

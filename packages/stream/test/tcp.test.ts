@@ -106,13 +106,13 @@ describe('createConnection', () => {
 
   it('validates its arguments at the call', async () => {
     const factory = (): RecordingProtocol => new RecordingProtocol()
-    await expect(createConnection('nope' as never, '127.0.0.1', 1)).rejects.toThrow(TypeError)
-    await expect(createConnection(factory, 5 as never, 1)).rejects.toThrow(TypeError)
-    await expect(createConnection(factory, '127.0.0.1', 70000)).rejects.toThrow(RangeError)
-    await expect(createConnection(factory, '127.0.0.1', -1)).rejects.toThrow(RangeError)
-    await expect(createConnection(factory, '127.0.0.1', 1, { happyEyeballsDelay: -5 })).rejects.toThrow(RangeError)
-    await expect(createConnection(factory, '127.0.0.1', 1, { localAddr: 'x' as never })).rejects.toThrow(TypeError)
-    await expect(createConnection(factory, '127.0.0.1', 1, { signal: {} as never })).rejects.toThrow(TypeError)
+    expect(() => createConnection('nope' as never, '127.0.0.1', 1)).toThrow(TypeError)
+    expect(() => createConnection(factory, 5 as never, 1)).toThrow(TypeError)
+    expect(() => createConnection(factory, '127.0.0.1', 70000)).toThrow(RangeError)
+    expect(() => createConnection(factory, '127.0.0.1', -1)).toThrow(RangeError)
+    expect(() => createConnection(factory, '127.0.0.1', 1, { happyEyeballsDelay: -5 })).toThrow(RangeError)
+    expect(() => createConnection(factory, '127.0.0.1', 1, { localAddr: 'x' as never })).toThrow(TypeError)
+    expect(() => createConnection(factory, '127.0.0.1', 1, { signal: {} as never })).toThrow(TypeError)
   })
 })
 

@@ -244,14 +244,14 @@ describe('TLS connections', () => {
 
   it('validates the TLS options as asyncio does', async () => {
     const f = (): Echo => new Echo()
-    await expect(createConnection(f, '127.0.0.1', 1, { sslHandshakeTimeout: 100 })).rejects.toThrow(/only meaningful with ssl/)
-    await expect(createConnection(f, '127.0.0.1', 1, { serverHostname: 'x' })).rejects.toThrow(/only meaningful with ssl/)
-    await expect(createConnection(f, '127.0.0.1', 1, { ssl: true, sslHandshakeTimeout: 0 })).rejects.toThrow(RangeError)
-    await expect(createConnection(f, '127.0.0.1', 1, { ssl: true, sslHandshakeTimeout: -1 })).rejects.toThrow(RangeError)
-    await expect(createConnection(f, '127.0.0.1', 1, { ssl: 'yes' as never })).rejects.toThrow(TypeError)
-    await expect(createServer(f, '127.0.0.1', 0, { ssl: true as never })).rejects.toThrow(TypeError)
-    await expect(createServer(f, '127.0.0.1', 0, { sslHandshakeTimeout: 5 })).rejects.toThrow(/only meaningful with ssl/)
-    await expect(createUnixConnection(f, '/tmp/x.sock', { ssl: true })).rejects.toThrow(/serverHostname must be given/)
+    expect(() => createConnection(f, '127.0.0.1', 1, { sslHandshakeTimeout: 100 })).toThrow(/only meaningful with ssl/)
+    expect(() => createConnection(f, '127.0.0.1', 1, { serverHostname: 'x' })).toThrow(/only meaningful with ssl/)
+    expect(() => createConnection(f, '127.0.0.1', 1, { ssl: true, sslHandshakeTimeout: 0 })).toThrow(RangeError)
+    expect(() => createConnection(f, '127.0.0.1', 1, { ssl: true, sslHandshakeTimeout: -1 })).toThrow(RangeError)
+    expect(() => createConnection(f, '127.0.0.1', 1, { ssl: 'yes' as never })).toThrow(TypeError)
+    expect(() => createServer(f, '127.0.0.1', 0, { ssl: true as never })).toThrow(TypeError)
+    expect(() => createServer(f, '127.0.0.1', 0, { sslHandshakeTimeout: 5 })).toThrow(/only meaningful with ssl/)
+    expect(() => createUnixConnection(f, '/tmp/x.sock', { ssl: true })).toThrow(/serverHostname must be given/)
   })
 })
 

@@ -91,9 +91,9 @@ describe('createUnixServer / createUnixConnection', () => {
   })
 
   it('validates its arguments', async () => {
-    await expect(createUnixConnection(() => new Echo(), '')).rejects.toThrow(TypeError)
-    await expect(createUnixConnection(() => new Echo(), 5 as never)).rejects.toThrow(TypeError)
-    await expect(createUnixServer(() => new Echo(), null as never)).rejects.toThrow(TypeError)
+    expect(() => createUnixConnection(() => new Echo(), '')).toThrow(TypeError)
+    expect(() => createUnixConnection(() => new Echo(), 5 as never)).toThrow(TypeError)
+    expect(() => createUnixServer(() => new Echo(), null as never)).toThrow(TypeError)
   })
 })
 
@@ -119,11 +119,11 @@ describe('connectAcceptedSocket', () => {
   })
 
   it('rejects what is not a connected socket', async () => {
-    await expect(connectAcceptedSocket(() => new Echo(), {} as never)).rejects.toThrow(TypeError)
+    expect(() => connectAcceptedSocket(() => new Echo(), {} as never)).toThrow(TypeError)
     const [a, b] = await socketPair()
     a.destroy()
     b.destroy()
     await withTimeout(ended(a), T)
-    await expect(connectAcceptedSocket(() => new Echo(), a)).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' })
+    expect(() => connectAcceptedSocket(() => new Echo(), a)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }))
   })
 })
