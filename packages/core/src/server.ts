@@ -227,12 +227,12 @@ export class Server implements AsyncDisposable, TransportOwner {
     }
   }
 
-  /** @internal a transport of this server started (accepted, or replacing one after startTls) */
+  /** A transport of this server started (accepted, or replacing one after startTls); for core's machinery. */
   _attach (transport: StreamTransport): void {
     this.#connections.add(transport)
   }
 
-  /** @internal a transport of this server lost its connection (or was replaced) */
+  /** A transport of this server lost its connection (or was replaced); for core's machinery. */
   _detach (transport: StreamTransport): void {
     if (this.#connections.delete(transport)) this.#wake()
   }

@@ -204,7 +204,7 @@ export class StreamTransport implements Transport {
    * that takes over a connection, as after startTls), then starts reading unless the protocol
    * paused it. Returns the error `connectionMade` threw (the transport is then being aborted
    * and `connectionLost(thatError)` follows), or `null`.
-   * @internal for the code that made the connection
+   * For the code that made the connection (core's entry points, family packages).
    */
   _connectionMade ({ callProtocol = true }: { callProtocol?: boolean } = {}): Error | null {
     const protocol = this.#protocol
@@ -252,7 +252,7 @@ export class StreamTransport implements Transport {
     return this.#protocol
   }
 
-  /** @internal the socket underneath, for family code (sendfile, startTls) */
+  /** The socket underneath, for family code. */
   get _socket (): net.Socket { return this.#socket }
 
   /** @internal true once `connectionLost` has been called */
