@@ -141,6 +141,14 @@ describe('subprocessExec: a program that cannot start', () => {
     expect(q.events).toEqual([])
   })
 
+  it("rejects with ENOENT with stderr: 'stdout' too (its own socket pair is released)", async () => {
+    const p = recorder()
+    const err = await subprocessExec(() => p, '/nonexistent/wireline-no-such-program', [], { stderr: 'stdout' })
+      .catch((e: unknown) => e) as NodeJS.ErrnoException
+    expect(err.code).toBe('ENOENT')
+    expect(p.events).toEqual([])
+  })
+
   it('a factory that throws rejects with its error; one that returns no object rejects with TypeError', async () => {
     const boom = new Error('factory failed')
     await expect(subprocessExec(() => { throw boom }, process.execPath, ['-e', '0'])).rejects.toBe(boom)
