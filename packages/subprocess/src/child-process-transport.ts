@@ -55,7 +55,6 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
   #protocol: SubprocessProtocolShape | null
   /** Events waiting for `connectionMade`; null once it ran and they were replayed. */
   #held: Array<() => void> | null = []
-  #made = false
   #failed = false
   #openPipes = 0
   #exited = false
@@ -108,7 +107,6 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
    */
   _start (): Error | null {
     for (const pipe of this.#pipes) if (pipe !== null) (pipe as unknown as StartablePipe)._connectionMade()
-    this.#made = true
     let error: Error | null = null
     const protocol = this.#protocol
     try {
