@@ -3,7 +3,7 @@
 // waits for connectionLost) and through raw `child_process.spawn` (collect stdout, wait for
 // 'close'), interleaved in the same process, several rounds, medians.
 //
-//   node bench/suites/subprocess.mjs [--quick] [--children=300] [--inflight=8] [--rounds=5]
+//   node bench/suites/subprocess.mjs [--quick] [--children=300] [--inflight=8] [--rounds=7]
 //
 // Reported per variant: children per second, and the parent's own CPU time (user + system,
 // `process.cpuUsage()`) per child. Ratios are wireline / raw; the target is >= 0.95 for
@@ -20,7 +20,7 @@ const argv = new Map(process.argv.slice(2).map((a) => {
 const quick = argv.has('quick')
 const CHILDREN = Number(argv.get('children') ?? 300)
 const INFLIGHT = Number(argv.get('inflight') ?? 8)
-const ROUNDS = Math.max(3, Number(argv.get('rounds') ?? (quick ? 3 : 5)))
+const ROUNDS = Math.max(3, Number(argv.get('rounds') ?? (quick ? 3 : 7)))
 const PROGRAM = '/bin/echo'
 const ARGS = ['hello']
 const EXPECTED = 'hello\n'

@@ -133,17 +133,8 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
     for (const pipe of this.#pipes) pipe?.abort()
   }
 
-  /** Runs `event` now, or after `connectionMade` if it has not run yet. */
-  #dispatch (event: () => void): void {
-    if (this.#failed) return
-    if (this.#held !== null) {
-      this.#held.push(event)
-      return
-    }
-    event()
-  }
-
   // ---------------------------------------------------------------- events
+  // Each event is delivered at once, or queued (as a closure) while connectionMade has not run.
 
   readonly #onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
     this.#returncode = returncodeOf(code, signal)
@@ -151,11 +142,20 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
     // is lost: asyncio's BrokenPipeError.
     const stdin = this.#pipes[0]
     if (stdin !== null && !this.#pipeLost[0] && stdin.getWriteBufferSize() > 0) this.#stdinBroken = epipeError()
-    this.#dispatch(() => {
-      this.#exited = true
-      this.#call('processExited', () => this.#protocol?.processExited?.())
-      this.#tryFinish()
-    })
+    if (this.#failed) return
+    if (this.#held !== null) this.#held.push(() => this.#processExited())
+    else this.#processExited()
+  }
+
+  #processExited (): void {
+    this.#exited = true
+    const protocol = this.#protocol
+    try {
+      protocol?.processExited?.()
+    } catch (err) {
+      this.#fatal(asError(err), 'processExited')
+    }
+    this.#tryFinish()
   }
 
   readonly #onChildError = (err: Error): void => {
@@ -166,21 +166,39 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
 
   /** @internal */
   _pipeDataReceived (fd: number, data: Uint8Array): void {
-    this.#dispatch(() => {
-      if (this.#fatalError !== null || this.#lost) return
-      this.#call('pipeDataReceived', () => this.#protocol?.pipeDataReceived?.(fd, data))
-    })
+    if (this.#failed) return
+    if (this.#held !== null) this.#held.push(() => this.#pipeDataReceived(fd, data))
+    else this.#pipeDataReceived(fd, data)
+  }
+
+  #pipeDataReceived (fd: number, data: Uint8Array): void {
+    if (this.#fatalError !== null || this.#lost) return
+    const protocol = this.#protocol
+    try {
+      protocol?.pipeDataReceived?.(fd, data)
+    } catch (err) {
+      this.#fatal(asError(err), 'pipeDataReceived')
+    }
   }
 
   /** @internal */
   _pipeConnectionLost (fd: number, exc: Error | null): void {
     this.#pipeLost[fd] = true
+    if (this.#failed) return
     const error = exc ?? (fd === 0 ? this.#stdinBroken : null)
-    this.#dispatch(() => {
-      this.#openPipes--
-      this.#call('pipeConnectionLost', () => this.#protocol?.pipeConnectionLost?.(fd, error))
-      this.#tryFinish()
-    })
+    if (this.#held !== null) this.#held.push(() => this.#pipeConnectionLost(fd, error))
+    else this.#pipeConnectionLost(fd, error)
+  }
+
+  #pipeConnectionLost (fd: number, exc: Error | null): void {
+    this.#openPipes--
+    const protocol = this.#protocol
+    try {
+      protocol?.pipeConnectionLost?.(fd, exc)
+    } catch (err) {
+      this.#fatal(asError(err), 'pipeConnectionLost')
+    }
+    this.#tryFinish()
   }
 
   /** @internal stdin's flow control, synchronous as core calls it */
@@ -203,15 +221,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
     }
   }
 
-  /** Calls a protocol callback; a throw is fatal (or only reported, once already fatal). */
-  #call (name: Callback, fn: () => void): void {
-    try {
-      fn()
-    } catch (err) {
-      this.#fatal(asError(err), name)
-    }
-  }
-
+  /** A protocol callback threw: fatal the first time, only reported after that. */
   #fatal (error: Error, callback: Callback): void {
     callExceptionHandler({
       message: `Fatal error: protocol.${callback}() call failed.`,

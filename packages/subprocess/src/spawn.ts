@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import type { StdioOptions } from 'node:child_process'
+import type { ChildProcess, StdioOptions } from 'node:child_process'
 import type * as net from 'node:net'
 import { invalidArgType, invalidArgValue, outOfRange, validateFactory } from '@wireline/core'
 import type { ProtocolFactory } from '@wireline/core'
@@ -112,24 +112,33 @@ function checkFactory<P> (factory: ProtocolFactory<P>): P {
   return protocol
 }
 
-async function start<P extends SubprocessProtocolShape> (
-  factory: ProtocolFactory<P>, file: string, args: string[], o: Parsed, shell: boolean,
+/** Makes the protocol, then the process (asyncio's order); the merged case needs its pair first. */
+function start<P extends SubprocessProtocolShape> (
+  factory: ProtocolFactory<P>, file: string, args: readonly string[], o: Parsed, shell: boolean,
 ): Promise<[SubprocessTransport, P]> {
-  // asyncio: the protocol first, then the process.
   const protocol = checkFactory(factory)
-  let pair: SocketPair | null = null
+  if (o.stderr === 'stdout' && o.stdout === 'pipe') {
+    return unixSocketPair().then((pair) => launch(protocol, file, args, o, shell, pair))
+  }
+  return launch(protocol, file, args, o, shell, null)
+}
+
+/**
+ * Spawns the child and wraps it at once (its pipes' events are never missed); settles on
+ * Node's 'spawn' (connectionMade, then resolve) or 'error' (reject, no protocol callback).
+ */
+function launch<P extends SubprocessProtocolShape> (
+  protocol: P, file: string, args: readonly string[], o: Parsed, shell: boolean, pair: SocketPair | null,
+): Promise<[SubprocessTransport, P]> {
   let stderr: Stdio
   if (o.stderr !== 'stdout') {
     stderr = o.stderr
-  } else if (o.stdout === 'pipe') {
-    pair = await unixSocketPair()
-    stderr = 'pipe' // replaced by the pair below
   } else {
-    // stdout is inherited, ignored or a file descriptor: fd 2 goes to the same place.
+    // with stdout piped, both are the pair's end (below); otherwise fd 2 goes where fd 1 goes
     stderr = o.stdout === 'inherit' ? 1 : o.stdout
   }
   const stdio: StdioOptions = pair === null ? [o.stdin, o.stdout, stderr] : [o.stdin, pair.theirs, pair.theirs]
-  let child
+  let child: ChildProcess
   try {
     child = spawn(file, args, { stdio, cwd: o.cwd, env: o.env, shell })
   } catch (err) {
@@ -146,20 +155,21 @@ async function start<P extends SubprocessProtocolShape> (
     stdoutBridge: pair?.bridge ?? null,
     stderr: pair === null ? child.stderr as net.Socket | null : null,
   })
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const onSpawn = (): void => { child.off('error', onError); resolve() }
-      const onError = (err: Error): void => { child.off('spawn', onSpawn); reject(err) }
-      child.once('spawn', onSpawn)
-      child.once('error', onError)
-    })
-  } catch (err) {
-    transport._spawnFailed()
-    throw err
-  }
-  const error = transport._start()
-  if (error !== null) throw error
-  return [transport, protocol]
+  return new Promise((resolve, reject) => {
+    const onSpawn = (): void => {
+      child.off('error', onError)
+      const error = transport._start()
+      if (error !== null) reject(error)
+      else resolve([transport, protocol])
+    }
+    const onError = (err: Error): void => {
+      child.off('spawn', onSpawn)
+      transport._spawnFailed()
+      reject(err)
+    }
+    child.once('spawn', onSpawn)
+    child.once('error', onError)
+  })
 }
 
 /**
@@ -180,11 +190,12 @@ export async function subprocessExec<P extends SubprocessProtocolShape> (
     throw invalidArgType(`args must be an array of strings, got ${describe(args)}` +
       (typeof args === 'object' && args !== null ? ' (options come fourth: subprocessExec(factory, program, [], options))' : ''))
   }
-  args.forEach((arg: unknown, i) => {
+  for (let i = 0; i < args.length; i++) {
+    const arg: unknown = args[i]
     if (typeof arg !== 'string') throw invalidArgType(`args[${i}] must be a string, got ${describe(arg)}`)
-  })
+  }
   const o = parseOptions(options, 'subprocessExec')
-  return await start(factory, program, [...args], o, false)
+  return await start(factory, program, args, o, false)
 }
 
 /**
