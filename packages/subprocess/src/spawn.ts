@@ -72,8 +72,13 @@ function parseStdio (value: unknown, name: string, allowStdout: boolean): Stdio 
   throw invalidArgType(`${name} must be one of ${allowed}, got ${describe(value)}`)
 }
 
-/** Validates the options object; exported for unit tests. */
-export function parseOptions (options: unknown, fn: string): Parsed {
+/** What the OS cannot take in a path, an argument or the environment (Node would throw it later). */
+function checkNoNul (value: string, name: string): void {
+  if (value.includes('\0')) throw invalidArgValue(`${name} must not contain null bytes`)
+}
+
+/** Validates the options object (asyncio's keyword arguments). */
+function parseOptions (options: unknown, fn: string): Parsed {
   if (options === undefined || options === null) options = {}
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw invalidArgType(`${fn}: options must be an object, got ${describe(options)}`)
@@ -88,11 +93,15 @@ export function parseOptions (options: unknown, fn: string): Parsed {
   if (cwd !== undefined && cwd !== null && typeof cwd !== 'string' && !(cwd instanceof URL)) {
     throw invalidArgType(`${fn}: cwd must be a string or a URL, got ${describe(cwd)}`)
   }
+  if (typeof cwd === 'string') checkNoNul(cwd, `${fn}: cwd`)
   const env = o.env
   if (env !== undefined && env !== null) {
     if (typeof env !== 'object' || Array.isArray(env)) throw invalidArgType(`${fn}: env must be an object, got ${describe(env)}`)
     for (const [k, v] of Object.entries(env)) {
-      if (v !== undefined && typeof v !== 'string') throw invalidArgType(`${fn}: env.${k} must be a string, got ${describe(v)}`)
+      if (v === undefined) continue
+      if (typeof v !== 'string') throw invalidArgType(`${fn}: env.${k} must be a string, got ${describe(v)}`)
+      checkNoNul(k, `${fn}: env key`)
+      checkNoNul(v, `${fn}: env.${k}`)
     }
   }
   return {
@@ -112,15 +121,22 @@ function checkFactory<P> (factory: ProtocolFactory<P>): P {
   return protocol
 }
 
-/** Makes the protocol, then the process (asyncio's order); the merged case needs its pair first. */
+/**
+ * Makes the protocol, then the process (asyncio's order); the merged case needs its pair
+ * first. The work has begun: whatever fails from here on rejects.
+ */
 function start<P extends SubprocessProtocolShape> (
   factory: ProtocolFactory<P>, file: string, args: readonly string[], o: Parsed, shell: boolean,
 ): Promise<[SubprocessTransport, P]> {
-  const protocol = checkFactory(factory)
-  if (o.stderr === 'stdout' && o.stdout === 'pipe') {
-    return unixSocketPair().then((pair) => launch(protocol, file, args, o, shell, pair))
+  try {
+    const protocol = checkFactory(factory)
+    if (o.stderr === 'stdout' && o.stdout === 'pipe') {
+      return unixSocketPair().then((pair) => launch(protocol, file, args, o, shell, pair))
+    }
+    return launch(protocol, file, args, o, shell, null)
+  } catch (err) {
+    return Promise.reject(err)
   }
-  return launch(protocol, file, args, o, shell, null)
 }
 
 /**
@@ -178,14 +194,17 @@ function launch<P extends SubprocessProtocolShape> (
  * and `protocol.connectionMade(transport)` ran. A program that cannot start rejects with
  * Node's error (`code` ENOENT, EACCES, ...) and no protocol callback; a throwing
  * `connectionMade` rejects with its error (the child is killed, `connectionLost` follows).
- * Bad arguments throw `TypeError` / `RangeError` (as a rejection).
+ * Bad arguments throw at the call (`TypeError` / `RangeError`, with Node's `code`), before any
+ * promise exists; what fails once the work began (the factory, the spawn, `connectionMade`)
+ * rejects.
  */
-export async function subprocessExec<P extends SubprocessProtocolShape> (
+export function subprocessExec<P extends SubprocessProtocolShape> (
   factory: ProtocolFactory<P>, program: string, args: readonly string[] = [], options?: SubprocessOptions,
 ): Promise<[SubprocessTransport, P]> {
   validateFactory(factory)
   if (typeof program !== 'string') throw invalidArgType(`program must be a string, got ${describe(program)}`)
   if (program.length === 0) throw invalidArgValue('program must not be empty')
+  checkNoNul(program, 'program')
   if (!Array.isArray(args)) {
     throw invalidArgType(`args must be an array of strings, got ${describe(args)}` +
       (typeof args === 'object' && args !== null ? ' (options come fourth: subprocessExec(factory, program, [], options))' : ''))
@@ -193,20 +212,22 @@ export async function subprocessExec<P extends SubprocessProtocolShape> (
   for (let i = 0; i < args.length; i++) {
     const arg: unknown = args[i]
     if (typeof arg !== 'string') throw invalidArgType(`args[${i}] must be a string, got ${describe(arg)}`)
+    checkNoNul(arg, `args[${i}]`)
   }
   const o = parseOptions(options, 'subprocessExec')
-  return await start(factory, program, args, o, false)
+  return start(factory, program, args, o, false)
 }
 
 /**
  * asyncio `loop.subprocess_shell(protocol_factory, cmd)`: runs `command` with the system
  * shell (`/bin/sh -c command`). Otherwise as `subprocessExec`. Quote what you interpolate.
  */
-export async function subprocessShell<P extends SubprocessProtocolShape> (
+export function subprocessShell<P extends SubprocessProtocolShape> (
   factory: ProtocolFactory<P>, command: string, options?: SubprocessOptions,
 ): Promise<[SubprocessTransport, P]> {
   validateFactory(factory)
   if (typeof command !== 'string') throw invalidArgType(`command must be a string, got ${describe(command)}`)
+  checkNoNul(command, 'command')
   const o = parseOptions(options, 'subprocessShell')
-  return await start(factory, command, [], o, true)
+  return start(factory, command, [], o, true)
 }

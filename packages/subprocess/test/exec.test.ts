@@ -156,8 +156,9 @@ describe('subprocessExec: a program that cannot start', () => {
   })
 })
 
-describe('subprocessExec / subprocessShell: bad arguments', () => {
-  const f = (): Recorder => recorder()
+describe('subprocessExec / subprocessShell: bad arguments throw at the call', () => {
+  let made = 0
+  const f = (): Recorder => { made++; return recorder() }
   const node = process.execPath
 
   it.each([
@@ -184,11 +185,23 @@ describe('subprocessExec / subprocessShell: bad arguments', () => {
     ['env: a value that is not a string', () => subprocessExec(f, node, [], { env: { A: 1 } as never }), TypeError, /env\.A must be a string/],
     ['a shell command that is not a string', () => subprocessShell(f, ['ls'] as never), TypeError, /command must be a string/],
     ['shell options too', () => subprocessShell(f, 'true', { shell: false } as never), TypeError, /subprocessShell: option 'shell'/],
-  ])('rejects %s with a clear error, before starting anything', async (_what, call, type, message) => {
-    const err = await call().catch((e: unknown) => e) as Error & { code?: string }
+    ['a null byte in the program', () => subprocessExec(f, 'no\0de'), TypeError, /program must not contain null bytes/],
+    ['a null byte in an argument', () => subprocessExec(f, node, ['-e', '0\0']), TypeError, /args\[1\] must not contain null bytes/],
+    ['a null byte in cwd', () => subprocessExec(f, node, [], { cwd: '/tmp\0' }), TypeError, /cwd must not contain null bytes/],
+    ['a null byte in env', () => subprocessExec(f, node, [], { env: { A: 'b\0' } }), TypeError, /env\.A must not contain null bytes/],
+    ['a null byte in a shell command', () => subprocessShell(f, 'true\0'), TypeError, /command must not contain null bytes/],
+  ])('%s: a clear error, thrown before any promise or child exists', (_what, call, type, message) => {
+    made = 0
+    let err: (Error & { code?: string }) | undefined
+    try {
+      void call()
+    } catch (e) {
+      err = e as Error & { code?: string }
+    }
     expect(err).toBeInstanceOf(type)
-    expect(err.message).toMatch(message)
-    expect(err.code).toMatch(/^ERR_/)
+    expect(err!.message).toMatch(message)
+    expect(err!.code).toMatch(/^ERR_/)
+    expect(made).toBe(0)
   })
 })
 
