@@ -12,6 +12,7 @@ import * as pipeChildOutput from './pipe-child-output.js'
 import * as bufferedBulkReceive from './buffered-bulk-receive.js'
 import * as udpEchoServer from './udp-echo-server.js'
 import * as udpEchoClient from './udp-echo-client.js'
+import * as subprocessDate from './subprocess-date.js'
 
 type Step = { title: string, run: () => Promise<void> }
 
@@ -69,6 +70,7 @@ const steps: Step[] = [
   { title: 'STARTTLS upgrade', run: () => starttls.main() },
   { title: 'Reading a child process through connectReadPipe', run: pipeChildOutput.main },
   { title: 'BufferedProtocol: a large stream into one reusable buffer', run: () => bufferedBulkReceive.main() },
+  { title: 'loop.subprocess_exec() and SubprocessProtocol', run: subprocessDate.main },
 ]
 
 for (const step of steps) {

@@ -4,14 +4,16 @@ import { describe, expect, it } from 'vitest'
 
 const demo = fileURLToPath(new URL('../dist/demo.js', import.meta.url))
 
-function runDemo (): Promise<{ stdout: string, stderr: string }> {
+function runDemo (file = demo): Promise<{ stdout: string, stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [demo], { timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [file], { timeout: 30_000 }, (err, stdout, stderr) => {
       if (err) reject(Object.assign(err, { stdout, stderr }))
       else resolve({ stdout, stderr })
     })
   })
 }
+
+const CURRENT_DATE = /^Current date: (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6})$/m
 
 describe('pnpm demo', () => {
   it('runs every example end to end and prints what the Python examples print', async () => {
@@ -74,5 +76,20 @@ describe('pnpm demo', () => {
       'Close the socket',
       'Connection closed',
     ])
+    // subprocess_exec: the child's date, as Python's datetime.now() prints it
+    expect(stdout).toMatch(CURRENT_DATE)
+  })
+
+  it('runs the subprocess example on its own: a date close to now', async () => {
+    const before = Date.now()
+    const { stdout, stderr } = await runDemo(fileURLToPath(new URL('../dist/subprocess-date.js', import.meta.url)))
+    expect(stderr).toBe('')
+    const m = CURRENT_DATE.exec(stdout)
+    expect(m).not.toBe(null)
+    const [, y, mo, d, h, mi, s, us] = m!.map(Number)
+    const printed = new Date(y!, mo! - 1, d!, h!, mi!, s!, Math.floor(us! / 1000)).getTime()
+    expect(printed).toBeGreaterThanOrEqual(before - 1000)
+    expect(printed).toBeLessThanOrEqual(Date.now() + 1000)
+    expect(stdout.trim().split('\n')).toHaveLength(1)
   })
 })

@@ -1,0 +1,233 @@
+import { spawn } from 'node:child_process'
+import type { ChildProcess, StdioOptions } from 'node:child_process'
+import type * as net from 'node:net'
+import { invalidArgType, invalidArgValue, outOfRange, validateFactory } from '@wireline/core'
+import type { ProtocolFactory } from '@wireline/core'
+import { ChildProcessTransport } from './child-process-transport.js'
+import type { SubprocessProtocolShape } from './protocol.js'
+import { unixSocketPair } from './socket-pair.js'
+import type { SocketPair } from './socket-pair.js'
+import type { SubprocessTransport } from './transport.js'
+
+/**
+ * What one of the child's stdin/stdout/stderr is connected to (asyncio's `PIPE`, `None`,
+ * `DEVNULL`, or a file descriptor):
+ * - `'pipe'` (the default): a pipe to the parent, seen through `getPipeTransport(fd)`;
+ * - `'inherit'`, or `null` as asyncio's `None`: the parent's own fd;
+ * - `'ignore'`: `/dev/null` (asyncio `DEVNULL`);
+ * - a file descriptor the parent has open (a number >= 0).
+ */
+export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number | null
+
+/** Options of `subprocessExec` / `subprocessShell` (asyncio's keyword arguments). */
+export interface SubprocessOptions {
+  stdin?: StdioOption
+  stdout?: StdioOption
+  /** `'stdout'` (asyncio `STDOUT`) sends it where stdout goes; piped, it arrives as fd 1. */
+  stderr?: StdioOption | 'stdout'
+  /** The child's working directory. */
+  cwd?: string | URL | null
+  /** The child's whole environment (default: the parent's). */
+  env?: Record<string, string | undefined> | null
+}
+
+type Stdio = 'pipe' | 'inherit' | 'ignore' | number
+
+interface Parsed {
+  stdin: Stdio
+  stdout: Stdio
+  stderr: Stdio | 'stdout'
+  cwd: string | URL | undefined
+  env: Record<string, string | undefined> | undefined
+}
+
+const KNOWN = new Set(['stdin', 'stdout', 'stderr', 'cwd', 'env'])
+
+/** asyncio raises ValueError for these `Popen` arguments; they make no sense here either. */
+const REFUSED: Record<string, string> = {
+  shell: 'subprocessExec() never runs a shell and subprocessShell() always does: choose the function, not the option',
+  text: 'the pipes carry bytes (Uint8Array): decode them in the protocol',
+  universalNewlines: 'the pipes carry bytes (Uint8Array): decode them in the protocol',
+  universal_newlines: 'the pipes carry bytes (Uint8Array): decode them in the protocol',
+  encoding: 'the pipes carry bytes (Uint8Array): decode them in the protocol',
+  errors: 'the pipes carry bytes (Uint8Array): decode them in the protocol',
+  bufsize: 'the pipes are unbuffered: there is no bufsize',
+}
+
+function describe (value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
+}
+
+function parseStdio (value: unknown, name: string, allowStdout: boolean): Stdio | 'stdout' {
+  if (value === undefined) return 'pipe'
+  if (value === null) return 'inherit'
+  if (value === 'pipe' || value === 'inherit' || value === 'ignore') return value
+  if (value === 'stdout' && allowStdout) return value
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0) throw outOfRange(`${name} must be a file descriptor (an integer >= 0), got ${value}`)
+    return value
+  }
+  const allowed = `'pipe', 'inherit', 'ignore'${allowStdout ? ", 'stdout'" : ''}, null or a file descriptor`
+  if (typeof value === 'string') throw invalidArgValue(`${name} must be one of ${allowed}, got '${value}'`)
+  throw invalidArgType(`${name} must be one of ${allowed}, got ${describe(value)}`)
+}
+
+/** What the OS cannot take in a path, an argument or the environment (Node would throw it later). */
+function checkNoNul (value: string, name: string): void {
+  if (value.includes('\0')) throw invalidArgValue(`${name} must not contain null bytes`)
+}
+
+/** Validates the options object (asyncio's keyword arguments). */
+function parseOptions (options: unknown, fn: string): Parsed {
+  if (options === undefined || options === null) options = {}
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgType(`${fn}: options must be an object, got ${describe(options)}`)
+  }
+  const o = options as Record<string, unknown>
+  for (const key of Object.keys(o)) {
+    const why = REFUSED[key]
+    if (why !== undefined) throw invalidArgValue(`${fn}: option '${key}' is not supported: ${why}`)
+    if (!KNOWN.has(key)) throw invalidArgValue(`${fn}: unknown option '${key}' (known: ${[...KNOWN].join(', ')})`)
+  }
+  const cwd = o.cwd
+  if (cwd !== undefined && cwd !== null && typeof cwd !== 'string' && !(cwd instanceof URL)) {
+    throw invalidArgType(`${fn}: cwd must be a string or a URL, got ${describe(cwd)}`)
+  }
+  if (typeof cwd === 'string') checkNoNul(cwd, `${fn}: cwd`)
+  const env = o.env
+  if (env !== undefined && env !== null) {
+    if (typeof env !== 'object' || Array.isArray(env)) throw invalidArgType(`${fn}: env must be an object, got ${describe(env)}`)
+    for (const [k, v] of Object.entries(env)) {
+      if (v === undefined) continue
+      if (typeof v !== 'string') throw invalidArgType(`${fn}: env.${k} must be a string, got ${describe(v)}`)
+      checkNoNul(k, `${fn}: env key`)
+      checkNoNul(v, `${fn}: env.${k}`)
+    }
+  }
+  return {
+    stdin: parseStdio(o.stdin, 'stdin', false) as Stdio,
+    stdout: parseStdio(o.stdout, 'stdout', false) as Stdio,
+    stderr: parseStdio(o.stderr, 'stderr', true),
+    cwd: (cwd ?? undefined) as string | URL | undefined,
+    env: (env ?? undefined) as Record<string, string | undefined> | undefined,
+  }
+}
+
+function checkFactory<P> (factory: ProtocolFactory<P>): P {
+  const protocol = factory()
+  if (typeof protocol !== 'object' || protocol === null) {
+    throw invalidArgType(`protocol factory must return an object, got ${protocol === null ? 'null' : typeof protocol}`)
+  }
+  return protocol
+}
+
+/**
+ * Makes the protocol, then the process (asyncio's order); the merged case needs its pair
+ * first. The work has begun: whatever fails from here on rejects.
+ */
+function start<P extends SubprocessProtocolShape> (
+  factory: ProtocolFactory<P>, file: string, args: readonly string[], o: Parsed, shell: boolean,
+): Promise<[SubprocessTransport, P]> {
+  try {
+    const protocol = checkFactory(factory)
+    if (o.stderr === 'stdout' && o.stdout === 'pipe') {
+      return unixSocketPair().then((pair) => launch(protocol, file, args, o, shell, pair))
+    }
+    return launch(protocol, file, args, o, shell, null)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+/**
+ * Spawns the child and wraps it at once (its pipes' events are never missed); settles on
+ * Node's 'spawn' (connectionMade, then resolve) or 'error' (reject, no protocol callback).
+ */
+function launch<P extends SubprocessProtocolShape> (
+  protocol: P, file: string, args: readonly string[], o: Parsed, shell: boolean, pair: SocketPair | null,
+): Promise<[SubprocessTransport, P]> {
+  let stderr: Stdio
+  if (o.stderr !== 'stdout') {
+    stderr = o.stderr
+  } else {
+    // with stdout piped, both are the pair's end (below); otherwise fd 2 goes where fd 1 goes
+    stderr = o.stdout === 'inherit' ? 1 : o.stdout
+  }
+  const stdio: StdioOptions = pair === null ? [o.stdin, o.stdout, stderr] : [o.stdin, pair.theirs, pair.theirs]
+  let child: ChildProcess
+  try {
+    child = spawn(file, args, { stdio, cwd: o.cwd, env: o.env, shell })
+  } catch (err) {
+    pair?.ours.destroy()
+    throw err
+  } finally {
+    // The child has its own copy of this end now (or there is no child).
+    pair?.theirs.destroy()
+  }
+  // With stdio 'pipe' Node gives net.Sockets over socketpairs (typed as plain streams).
+  const transport = new ChildProcessTransport(child, protocol, {
+    stdin: child.stdin as net.Socket | null,
+    stdout: pair === null ? child.stdout as net.Socket | null : pair.ours,
+    stdoutBridge: pair?.bridge ?? null,
+    stderr: pair === null ? child.stderr as net.Socket | null : null,
+  })
+  return new Promise((resolve, reject) => {
+    const onSpawn = (): void => {
+      child.off('error', onError)
+      const error = transport._start()
+      if (error !== null) reject(error)
+      else resolve([transport, protocol])
+    }
+    const onError = (err: Error): void => {
+      child.off('spawn', onSpawn)
+      transport._spawnFailed()
+      reject(err)
+    }
+    child.once('spawn', onSpawn)
+    child.once('error', onError)
+  })
+}
+
+/**
+ * asyncio `loop.subprocess_exec(protocol_factory, program, *args)`: runs `program` with
+ * `args`, never through a shell. Resolves to `[transport, protocol]` once the child started
+ * and `protocol.connectionMade(transport)` ran. A program that cannot start rejects with
+ * Node's error (`code` ENOENT, EACCES, ...) and no protocol callback; a throwing
+ * `connectionMade` rejects with its error (the child is killed, `connectionLost` follows).
+ * Bad arguments throw at the call (`TypeError` / `RangeError`, with Node's `code`), before any
+ * promise exists; what fails once the work began (the factory, the spawn, `connectionMade`)
+ * rejects.
+ */
+export function subprocessExec<P extends SubprocessProtocolShape> (
+  factory: ProtocolFactory<P>, program: string, args: readonly string[] = [], options?: SubprocessOptions,
+): Promise<[SubprocessTransport, P]> {
+  validateFactory(factory)
+  if (typeof program !== 'string') throw invalidArgType(`program must be a string, got ${describe(program)}`)
+  if (program.length === 0) throw invalidArgValue('program must not be empty')
+  checkNoNul(program, 'program')
+  if (!Array.isArray(args)) {
+    throw invalidArgType(`args must be an array of strings, got ${describe(args)}` +
+      (typeof args === 'object' && args !== null ? ' (options come fourth: subprocessExec(factory, program, [], options))' : ''))
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg: unknown = args[i]
+    if (typeof arg !== 'string') throw invalidArgType(`args[${i}] must be a string, got ${describe(arg)}`)
+    checkNoNul(arg, `args[${i}]`)
+  }
+  const o = parseOptions(options, 'subprocessExec')
+  return start(factory, program, args, o, false)
+}
+
+/**
+ * asyncio `loop.subprocess_shell(protocol_factory, cmd)`: runs `command` with the system
+ * shell (`/bin/sh -c command`). Otherwise as `subprocessExec`. Quote what you interpolate.
+ */
+export function subprocessShell<P extends SubprocessProtocolShape> (
+  factory: ProtocolFactory<P>, command: string, options?: SubprocessOptions,
+): Promise<[SubprocessTransport, P]> {
+  validateFactory(factory)
+  if (typeof command !== 'string') throw invalidArgType(`command must be a string, got ${describe(command)}`)
+  checkNoNul(command, 'command')
+  const o = parseOptions(options, 'subprocessShell')
+  return start(factory, command, [], o, true)
+}
