@@ -62,6 +62,22 @@ describe('pipe transports over a child process', () => {
     rt.close()
   })
 
+  it("a paused read pipe stays paused when Node resumes an exited child's stdout by itself", async () => {
+    const c = child("process.stdout.write('last words')")
+    const r = new RecordingProtocol({ onConnectionMade: (t) => t.pauseReading() })
+    const rt = makeReadPipeTransport(c.stdout as net.Socket, r)
+    rt._connectionMade()
+    await withTimeout(new Promise((resolve) => c.once('exit', resolve)), T)
+    // Node resumes the child's stdio streams on the tick after 'exit'; give it a bounded
+    // chance to (wrongly) deliver while paused
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(r.trace()).toEqual(['connectionMade'])
+    rt.resumeReading()
+    await withTimeout(r.lost, T)
+    expect(r.received().toString()).toBe('last words')
+    expect(r.trace()).toEqual(['connectionMade', 'dataReceived', 'eofReceived', 'connectionLost'])
+  })
+
   it('writing to a child that exited gives connectionLost(EPIPE) on the write pipe, never a crash', async () => {
     const c = child("require('fs').closeSync(0); setTimeout(() => {}, 20000)")
     const w = new RecordingProtocol()

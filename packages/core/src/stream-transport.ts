@@ -152,12 +152,12 @@ export class StreamTransport implements Transport {
   // read side
   #readPaused = false
   #eof = false
-  #dataListening = false
   #readBuf: Buffer | null = null
   #protoBuf: Uint8Array | null = null
   #protoBufOwner: ProtocolCallbacks | null = null
   #held: Uint8Array | null = null
   #eofPending = false
+  #closePending = false
   #heldScheduled = false
 
   constructor (options: StreamTransportOptions) {
@@ -186,8 +186,17 @@ export class StreamTransport implements Transport {
 
     socket.on('error', this.#onError)
     socket.on('close', this.#onClose)
-    if (this.#readable) socket.on('end', this.#onEnd)
-    else if (options.watchReader === true) {
+    if (this.#readable) {
+      socket.on('end', this.#onEnd)
+      if (this.#bridge === null) {
+        // 'data' mode: paused until connectionMade has run, then flowing while reading is
+        // wanted. Node itself resumes some streams (a child's stdio once it exited): the
+        // 'resume' listener keeps a paused transport paused.
+        socket.pause()
+        socket.on('data', this.#onChunk)
+        socket.on('resume', this.#onResume)
+      }
+    } else if (options.watchReader === true) {
       socket.on('end', this.#onReaderGone)
       socket.on('data', ignore)
     }
@@ -297,10 +306,6 @@ export class StreamTransport implements Transport {
       this.#scheduleHeld()
       return
     }
-    if (this.#bridge === null && !this.#dataListening) {
-      this.#dataListening = true
-      socket.on('data', this.#onChunk)
-    }
     socket.resume()
   }
 
@@ -316,6 +321,10 @@ export class StreamTransport implements Transport {
       if (this.#eofPending && this.#held === null && this.#wantRead()) {
         this.#eofPending = false
         this.#onEnd()
+      }
+      if (this.#closePending && this.#held === null && !this.#eofPending) {
+        this.#closePending = false
+        this.#onClose()
         return
       }
       this.#updateReading()
@@ -392,7 +401,15 @@ export class StreamTransport implements Transport {
 
   readonly #onChunk = (chunk: Buffer): void => {
     if (this.#closing || this.#lost) return
+    if (this.#readPaused || this.#held !== null || !this.#made) {
+      this.#hold(chunk) // Node allocated it for us: kept as is
+      return
+    }
     this.#deliverCopy(chunk)
+  }
+
+  readonly #onResume = (): void => {
+    if (!this.#wantRead() || this.#held !== null) this.#socket.pause()
   }
 
   /** Delivers bytes the protocol may keep (a chunk Node allocated, or a copy). */
@@ -690,7 +707,10 @@ export class StreamTransport implements Transport {
     socket.off('error', this.#onError)
     socket.off('close', this.#onClose)
     socket.off('end', this.#onEnd)
-    if (this.#dataListening) socket.off('data', this.#onChunk)
+    if (this.#bridge === null) {
+      socket.off('data', this.#onChunk)
+      socket.off('resume', this.#onResume)
+    }
     if (this.#held !== null) socket.unshift(Buffer.from(this.#held.buffer, this.#held.byteOffset, this.#held.byteLength))
     this.#held = null
     this.#lost = true
@@ -728,12 +748,26 @@ export class StreamTransport implements Transport {
     this.#queue = []
     this.#queued = 0
     this.#held = null
+    this.#eofPending = false
+    if (this.#settleClosePending()) return
     this.#socket.destroy()
+  }
+
+  /**
+   * The socket closed while held bytes waited; the transport is being closed now, so the
+   * loss it put off is due (never synchronously from close() or abort()). True if it was.
+   */
+  #settleClosePending (): boolean {
+    if (!this.#closePending) return false
+    this.#closePending = false
+    setImmediate(this.#onClose)
+    return true
   }
 
   #finishClose (): void {
     if (this.#finishing || this.#lost) return
     this.#finishing = true
+    if (this.#settleClosePending()) return
     if (this.#closeMode === 'destroy') {
       this.#socket.destroy()
     } else {
@@ -764,6 +798,12 @@ export class StreamTransport implements Transport {
 
   readonly #onClose = (): void => {
     if (this.#lost) return
+    if (!this.#closing && (this.#held !== null || this.#eofPending)) {
+      // A pipe's reader can end (and Node close it) while the protocol has reading paused
+      // with bytes or the EOF still held: they come first, on resume, then the loss.
+      this.#closePending = true
+      return
+    }
     this.#lost = true
     this.#closing = true
     this.#queue = []

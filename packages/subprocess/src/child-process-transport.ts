@@ -19,12 +19,6 @@ export interface ChildStdio {
   stderr: net.Socket | null
 }
 
-/**
- * Core's pipe transports come un-started; `_connectionMade()` starts one. Core marks it
- * `@internal`, so its published declarations leave it out: this is the view we call it through.
- */
-interface StartablePipe { _connectionMade(): Error | null }
-
 type Callback = 'connectionMade' | 'pipeDataReceived' | 'pipeConnectionLost' | 'processExited'
 
 /**
@@ -85,13 +79,9 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
   }
 
   #readPipe (socket: net.Socket, fd: number, bridge: OnreadBridge | null): StreamTransport {
+    // (Node resumes the stdio streams of a child that exited; core's pipe transport keeps a
+    // paused pipe paused through that.)
     const pipe = makeReadPipeTransport(socket, new ReadSubprocessPipeProto(this, fd), { bridge })
-    if (bridge === null) {
-      // Node resumes every readable stdio stream of a child that exited (child_process
-      // flushStdio), behind the pipe transport's back: put a paused pipe back to sleep before
-      // the stream flows ('resume' is emitted right before it does).
-      socket.on('resume', () => { if (!pipe.isReading()) socket.pause() })
-    }
     this.#openPipes++
     return pipe
   }
@@ -106,7 +96,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
    * @internal for `subprocessExec`
    */
   _start (): Error | null {
-    for (const pipe of this.#pipes) if (pipe !== null) (pipe as unknown as StartablePipe)._connectionMade()
+    for (const pipe of this.#pipes) if (pipe !== null) pipe._connectionMade()
     let error: Error | null = null
     const protocol = this.#protocol
     try {
