@@ -1,0 +1,69 @@
+// One echo server for bench/suites/tcp-echo.mjs, run in a process of its own:
+//
+//   node bench/lib/echo-server.mjs <net | wireline | wireline-data>
+//
+// It listens on 127.0.0.1 (a free port), prints `PORT <n>`, and then answers the bench on
+// stdin/stdout, one line each: `mark` starts the measured window, `report` ends it and prints
+// `REPORT {"cpu_us": ..., "wall_ms": ..., "max_rss_kib": ...}` (the server's own
+// process.cpuUsage() over the window, and its peak RSS since it started). Stdin's end exits.
+import net from 'node:net'
+import { createInterface } from 'node:readline'
+import { setAcceptedSocketFastPath } from '@wireline/core'
+import { createServer } from '@wireline/stream'
+
+const BACKLOG = 511 // Node's default for net.Server; wireline's is asyncio's 100
+
+/** The canonical raw `net` echo: 'data' → write(), pause() when write() says so, resume() on 'drain'. */
+function netServer () {
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    socket.on('data', (chunk) => {
+      if (!socket.write(chunk)) socket.pause()
+    })
+    socket.on('drain', () => socket.resume())
+    socket.on('error', () => {})
+  })
+  return new Promise((resolve) => {
+    server.listen({ host: '127.0.0.1', port: 0, backlog: BACKLOG }, () => resolve(server.address().port))
+  })
+}
+
+/** The same echo as a wireline Protocol: writes what it gets, stops reading while paused. */
+class Echo {
+  connectionMade (transport) { this.transport = transport }
+  dataReceived (data) { this.transport.write(data) }
+  pauseWriting () { this.transport.pauseReading() }
+  resumeWriting () { this.transport.resumeReading() }
+}
+
+async function wirelineServer (fastPath) {
+  setAcceptedSocketFastPath(fastPath)
+  const server = await createServer(() => new Echo(), '127.0.0.1', 0, { backlog: BACKLOG })
+  return server.addresses()[0][1]
+}
+
+const variant = process.argv[2]
+let port
+if (variant === 'net') port = await netServer()
+else if (variant === 'wireline') port = await wirelineServer(true)
+else if (variant === 'wireline-data') port = await wirelineServer(false)
+else {
+  console.error(`unknown variant ${variant}`)
+  process.exit(1)
+}
+
+let cpu0 = process.cpuUsage()
+let t0 = process.hrtime.bigint()
+console.log(`PORT ${port}`)
+const lines = createInterface({ input: process.stdin })
+lines.on('line', (line) => {
+  if (line === 'mark') {
+    cpu0 = process.cpuUsage()
+    t0 = process.hrtime.bigint()
+  } else if (line === 'report') {
+    const cpu = process.cpuUsage(cpu0)
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6
+    const maxRssKiB = process.resourceUsage().maxRSS
+    console.log(`REPORT ${JSON.stringify({ cpu_us: cpu.user + cpu.system, wall_ms: wallMs, max_rss_kib: maxRssKiB })}`)
+  }
+})
+lines.on('close', () => process.exit(0))
