@@ -1,18 +1,30 @@
 /*
  * Ping-pong TCP echo load generator for bench/suites/tcp-echo.mjs.
  *
- *   tcp-echo-client HOST PORT CONNS SIZE WARMUP_MS DURATION_MS
+ *   tcp-echo-client HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]
  *
- * Opens CONNS connections; each sends SIZE bytes, waits until SIZE bytes came back, and
- * repeats (one request in flight per connection, so every request has a latency). After
- * WARMUP_MS it prints "START" and counts for DURATION_MS, then prints one line
+ * Opens CONNS connections to each server (one PORT per server variant). Each connection sends
+ * SIZE bytes, waits until SIZE bytes came back, and repeats: one request in flight per
+ * connection, so every request has a latency. The servers take turns in slices of SLICE_MS:
+ * only one server's connections are active at a time; at the end of a slice no new request
+ * starts, and once the last one came back the next server's turn begins. Alternating this
+ * finely puts every server through the same conditions of a noisy machine (other tenants,
+ * frequency changes), so their ratios are far steadier than runs one after another.
  *
- *   RESULT {"requests":..,"seconds":..,"bytes":..,"p50_us":..,"p99_us":..,"p999_us":..,
- *           "max_us":..,"cpu_s":..,"cpu_share":..}
+ * After WARMUP_MS (whole rounds of slices) it prints "START", measures whole rounds of
+ * slices for at least DURATION_MS, and prints, for each server in PORT order,
  *
- * and exits. cpu_s is this process's own user+system time over the measured window, so the
- * reader can see whether the generator, rather than the server, was the bottleneck. One
- * thread, epoll, level-triggered; the bench pins it to a CPU of its own.
+ *   RESULT <index> {"requests":..,"seconds":..,"bytes":..,"p50_us":..,"p99_us":..,
+ *                   "p999_us":..,"max_us":..,"cpu_s":..}
+ *
+ * (seconds: the time that server's connections were active; cpu_s: the generator's own CPU
+ * time meanwhile), then
+ *
+ *   END {"cpu_s":..,"cpu_share":..,"seconds":..}
+ *
+ * with this process's own user+system time over the measured window, so the reader can see
+ * whether the generator, rather than the server, was the bottleneck. One thread, epoll,
+ * level-triggered; the bench pins it to a CPU of its own.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,10 +44,21 @@
 
 struct conn {
   int fd;
+  int target;
   size_t sent;     /* bytes of the current request written */
   size_t received; /* bytes of the current response read */
   uint64_t t0;     /* when the current request started, ns */
+  int busy;        /* a request is in flight */
   int want_out;    /* EPOLLOUT registered */
+};
+
+struct target {
+  struct conn *conns;
+  uint64_t requests;
+  uint64_t active_ns; /* measured time this target's connections were active */
+  double cpu_s;       /* this generator's CPU time during those slices */
+  uint64_t *lat;
+  size_t nlat, caplat;
 };
 
 static uint64_t now_ns(void) {
@@ -64,10 +87,11 @@ static void die(const char *what) {
 static int epfd;
 static unsigned char *sendbuf, *recvbuf;
 static size_t size, recvcap;
-static uint64_t *lat;
-static size_t nlat, caplat;
-static int measuring;
-static uint64_t requests;
+static int nconns;
+static struct target *targets;
+static int measuring; /* counting requests and latencies */
+static int draining;  /* the current slice is over: no new requests */
+static int in_flight; /* requests in flight (all on the current target) */
 
 static void set_out(struct conn *c, int on) {
   if (c->want_out == on) return;
@@ -93,8 +117,20 @@ static void pump_out(struct conn *c) {
 static void start_request(struct conn *c) {
   c->sent = 0;
   c->received = 0;
+  c->busy = 1;
+  in_flight++;
   c->t0 = now_ns();
   pump_out(c);
+}
+
+static void record(struct target *t, uint64_t ns) {
+  t->requests++;
+  if (t->nlat == t->caplat) {
+    t->caplat = t->caplat ? t->caplat * 2 : 1 << 16;
+    t->lat = realloc(t->lat, t->caplat * sizeof *t->lat);
+    if (!t->lat) die("realloc");
+  }
+  t->lat[t->nlat++] = ns;
 }
 
 static void on_readable(struct conn *c) {
@@ -106,44 +142,44 @@ static void on_readable(struct conn *c) {
       die("read");
     }
     if (n == 0) {
-      fprintf(stderr, "tcp-echo-client: the server closed a connection\n");
+      fprintf(stderr, "tcp-echo-client: server %d closed a connection\n", c->target);
       exit(3);
     }
     c->received += (size_t)n;
-    if (c->received > size) { /* more bytes than were sent: an echo bug */
-      fprintf(stderr, "tcp-echo-client: received more bytes than sent\n");
+    if (!c->busy || c->received > size) { /* bytes nobody asked for: an echo bug */
+      fprintf(stderr, "tcp-echo-client: server %d sent more bytes than it was sent\n", c->target);
       exit(4);
     }
     if (c->received == size) {
-      if (measuring) {
-        requests++;
-        if (nlat == caplat) {
-          caplat = caplat ? caplat * 2 : 1 << 16;
-          lat = realloc(lat, caplat * sizeof *lat);
-          if (!lat) die("realloc");
-        }
-        lat[nlat++] = now_ns() - c->t0;
-      }
-      start_request(c);
+      c->busy = 0;
+      in_flight--;
+      if (measuring) record(&targets[c->target], now_ns() - c->t0);
+      if (!draining) start_request(c);
       return; /* the next response cannot be here yet */
     }
     if ((size_t)n < recvcap) return; /* drained what the kernel had */
   }
 }
 
+static void start_slice(int t) {
+  draining = 0;
+  for (int i = 0; i < nconns; i++) start_request(&targets[t].conns[i]);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    fprintf(stderr, "usage: %s HOST PORT CONNS SIZE WARMUP_MS DURATION_MS\n", argv[0]);
+  if (argc < 8) {
+    fprintf(stderr, "usage: %s HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]\n", argv[0]);
     return 1;
   }
   const char *host = argv[1];
-  int port = atoi(argv[2]);
-  int nconns = atoi(argv[3]);
-  size = (size_t)strtoul(argv[4], NULL, 10);
-  uint64_t warmup_ns = (uint64_t)atoll(argv[5]) * 1000000u;
-  uint64_t duration_ns = (uint64_t)atoll(argv[6]) * 1000000u;
-  if (nconns <= 0 || size == 0) {
-    fprintf(stderr, "CONNS and SIZE must be > 0\n");
+  size = (size_t)strtoul(argv[2], NULL, 10);
+  nconns = atoi(argv[3]);
+  uint64_t warmup_ns = (uint64_t)atoll(argv[4]) * 1000000u;
+  uint64_t duration_ns = (uint64_t)atoll(argv[5]) * 1000000u;
+  uint64_t slice_ns = (uint64_t)atoll(argv[6]) * 1000000u;
+  int ntargets = argc - 7;
+  if (nconns <= 0 || size == 0 || slice_ns == 0) {
+    fprintf(stderr, "CONNS, SIZE and SLICE_MS must be > 0\n");
     return 1;
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -154,48 +190,73 @@ int main(int argc, char **argv) {
   if (!sendbuf || !recvbuf) die("malloc");
   for (size_t i = 0; i < size; i++) sendbuf[i] = (unsigned char)(i * 31 + 7);
 
-  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-    fprintf(stderr, "bad IPv4 address %s\n", host);
-    return 1;
-  }
   epfd = epoll_create1(0);
   if (epfd < 0) die("epoll_create1");
-  struct conn *conns = calloc((size_t)nconns, sizeof *conns);
-  if (!conns) die("calloc");
-  for (int i = 0; i < nconns; i++) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) die("socket");
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) die("fcntl");
-    conns[i].fd = fd;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &conns[i]};
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl");
+  targets = calloc((size_t)ntargets, sizeof *targets);
+  if (!targets) die("calloc");
+  for (int t = 0; t < ntargets; t++) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[7 + t]))};
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+      fprintf(stderr, "bad IPv4 address %s\n", host);
+      return 1;
+    }
+    targets[t].conns = calloc((size_t)nconns, sizeof(struct conn));
+    if (!targets[t].conns) die("calloc");
+    for (int i = 0; i < nconns; i++) {
+      struct conn *c = &targets[t].conns[i];
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      if (fd < 0) die("socket");
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
+      int fl = fcntl(fd, F_GETFL);
+      if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) die("fcntl");
+      c->fd = fd;
+      c->target = t;
+      struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+      if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl");
+    }
   }
 
-  struct epoll_event *events = calloc((size_t)nconns, sizeof *events);
+  int maxev = nconns * ntargets;
+  struct epoll_event *events = calloc((size_t)maxev, sizeof *events);
   if (!events) die("calloc");
   uint64_t t_begin = now_ns();
-  uint64_t t_start = t_begin + warmup_ns, t_end = t_start + duration_ns;
   uint64_t t_measure = 0;
   double cpu0 = 0;
-  for (int i = 0; i < nconns; i++) start_request(&conns[i]);
+  int cur = 0;
+  uint64_t slice_start = now_ns(), slice_end = slice_start + slice_ns;
+  double slice_cpu = cpu_seconds();
+  start_slice(cur);
 
   for (;;) {
     uint64_t t = now_ns();
-    if (!measuring && t >= t_start) {
-      measuring = 1;
-      t_measure = t;
-      cpu0 = cpu_seconds();
-      printf("START\n");
+    if (!draining && t >= slice_end) draining = 1;
+    if (draining && in_flight == 0) {
+      /* The slice is over and every request of it came back. */
+      if (measuring) {
+        targets[cur].active_ns += t - slice_start;
+        targets[cur].cpu_s += cpu_seconds() - slice_cpu;
+      }
+      cur = (cur + 1) % ntargets;
+      if (cur == 0) { /* a whole round of slices: the phase may change here */
+        if (!measuring && t - t_begin >= warmup_ns) {
+          measuring = 1;
+          t_measure = t;
+          cpu0 = cpu_seconds();
+          printf("START\n");
+        } else if (measuring && t - t_measure >= duration_ns) {
+          break;
+        }
+      }
+      slice_cpu = cpu_seconds();
+      slice_start = now_ns();
+      slice_end = slice_start + slice_ns;
+      start_slice(cur);
+      continue;
     }
-    if (measuring && t >= t_end) break;
-    uint64_t deadline = measuring ? t_end : t_start;
-    int timeout_ms = (int)((deadline - t + 999999) / 1000000);
-    int n = epoll_wait(epfd, events, nconns, timeout_ms);
+    int timeout_ms = draining ? 1000 : (int)((slice_end - t + 999999) / 1000000);
+    int n = epoll_wait(epfd, events, maxev, timeout_ms);
     if (n < 0) {
       if (errno == EINTR) continue;
       die("epoll_wait");
@@ -203,7 +264,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
       struct conn *c = events[i].data.ptr;
       if (events[i].events & (EPOLLERR | EPOLLHUP)) {
-        fprintf(stderr, "tcp-echo-client: connection error or hangup\n");
+        fprintf(stderr, "tcp-echo-client: server %d: connection error or hangup\n", c->target);
         return 3;
       }
       if (events[i].events & EPOLLOUT) pump_out(c);
@@ -214,12 +275,19 @@ int main(int argc, char **argv) {
   double cpu = cpu_seconds() - cpu0;
   double seconds = (double)(t_stop - t_measure) / 1e9;
 
-  qsort(lat, nlat, sizeof *lat, cmp_u64);
-#define PCT(p) (nlat ? (double)lat[(size_t)((double)(nlat - 1) * (p))] / 1000.0 : 0.0)
-  printf("RESULT {\"requests\":%llu,\"seconds\":%.6f,\"bytes\":%llu,\"p50_us\":%.1f,\"p99_us\":%.1f,"
-         "\"p999_us\":%.1f,\"max_us\":%.1f,\"cpu_s\":%.6f,\"cpu_share\":%.4f}\n",
-         (unsigned long long)requests, seconds, (unsigned long long)(requests * size), PCT(0.5), PCT(0.99),
-         PCT(0.999), nlat ? (double)lat[nlat - 1] / 1000.0 : 0.0, cpu, seconds > 0 ? cpu / seconds : 0.0);
-  for (int i = 0; i < nconns; i++) close(conns[i].fd);
+  for (int t = 0; t < ntargets; t++) {
+    struct target *tg = &targets[t];
+    qsort(tg->lat, tg->nlat, sizeof *tg->lat, cmp_u64);
+#define PCT(p) (tg->nlat ? (double)tg->lat[(size_t)((double)(tg->nlat - 1) * (p))] / 1000.0 : 0.0)
+    printf("RESULT %d {\"requests\":%llu,\"seconds\":%.6f,\"bytes\":%llu,\"p50_us\":%.1f,\"p99_us\":%.1f,"
+           "\"p999_us\":%.1f,\"max_us\":%.1f,\"cpu_s\":%.6f}\n",
+           t, (unsigned long long)tg->requests, (double)tg->active_ns / 1e9,
+           (unsigned long long)(tg->requests * size), PCT(0.5), PCT(0.99), PCT(0.999),
+           tg->nlat ? (double)tg->lat[tg->nlat - 1] / 1000.0 : 0.0, tg->cpu_s);
+  }
+  printf("END {\"cpu_s\":%.6f,\"cpu_share\":%.4f,\"seconds\":%.6f}\n", cpu, seconds > 0 ? cpu / seconds : 0.0,
+         seconds);
+  for (int t = 0; t < ntargets; t++)
+    for (int i = 0; i < nconns; i++) close(targets[t].conns[i].fd);
   return 0;
 }

@@ -3,12 +3,14 @@
 // pause()/resume() on backpressure), measured in the same run by a ping-pong load generator.
 //
 //   node bench/suites/tcp-echo.mjs [--quick] [--anchors] [--rounds=N] [--duration=MS]
-//        [--warmup=MS] [--rows=1024x10,65536x100] [--variants=net,wireline,wireline-data]
+//        [--warmup=MS] [--slice=MS] [--rows=1024x10,65536x100] [--variants=net,wireline,...]
 //
-// Every measurement runs a fresh server process pinned to CPU 0 and the load generator (C,
-// compiled on first use into bench/.build/) pinned to CPU 1. Variants are interleaved within
-// each round; the tables show medians over the rounds. CPU per request comes from the
-// server's own process.cpuUsage() over the measured window, peak RSS from its maxRSS.
+// Each round of each row starts a fresh server process per variant, all pinned to CPU 0, and
+// one load generator (C, compiled on first use into bench/.build/) pinned to CPU 1, which
+// gives the servers turns of --slice ms until each had --duration ms measured: the variants
+// are interleaved finely, so a noisy machine hits them alike. The tables show medians over
+// the rounds. CPU per request comes from each server's own process.cpuUsage() over the
+// measured window (it idles while the others have their turns), peak RSS from its maxRSS.
 // `--anchors` adds CPython asyncio's Protocol echo (and uvloop's when importable).
 import { spawnSync } from 'node:child_process'
 import {
@@ -18,9 +20,10 @@ import {
 
 const opt = options()
 const quick = opt.quick === true
-const rounds = Number(opt.rounds ?? (quick ? 2 : 3))
-const warmupMs = Number(opt.warmup ?? (quick ? 300 : 500))
-const durationMs = Number(opt.duration ?? (quick ? 1000 : 2000))
+const rounds = Number(opt.rounds ?? (quick ? 2 : 5))
+const warmupMs = Number(opt.warmup ?? (quick ? 400 : 600))
+const durationMs = Number(opt.duration ?? (quick ? 500 : 1000)) // measured per variant
+const sliceMs = Number(opt.slice ?? 100)
 const SIZES = [64, 1024, 16 * 1024, 64 * 1024]
 const CONNS = [1, 10, 100]
 const rows = typeof opt.rows === 'string'
@@ -57,59 +60,85 @@ const client = cClient !== null
   ? { cmd: cClient, args: [], label: 'C (cc -O2)' }
   : { cmd: process.execPath, args: [benchDir + 'lib/echo-client.mjs'], label: 'Node (no C compiler found: may be the bottleneck)' }
 
-/** One measurement: a fresh server of `variant`, the generator driving `conns` × `size`. */
-async function measure (variant, size, conns) {
+/** Starts one server of `variant`; resolves to { child, port, report() }. */
+async function startServer (variant) {
   const v = VARIANTS[variant]
-  const server = spawnPinned(0, v.cmd, v.args, { stdio: ['pipe', 'pipe', 'inherit'] })
-  let onReport
-  const reported = new Promise((resolve) => { onReport = resolve })
-  const portLine = new Promise((resolve, reject) => {
-    onLines(server, (line) => {
+  const child = spawnPinned(0, v.cmd, v.args, { stdio: ['pipe', 'pipe', 'inherit'] })
+  let onReport = () => {}
+  const port = await new Promise((resolve, reject) => {
+    onLines(child, (line) => {
       if (line.startsWith('PORT ')) resolve(Number(line.slice(5)))
       else if (line.startsWith('REPORT ')) onReport(JSON.parse(line.slice(7)))
     })
-    server.once('exit', () => reject(new Error(`${variant} server exited early`)))
+    child.once('exit', () => reject(new Error(`the ${variant} server exited early`)))
   })
-  const port = await portLine
-  const gen = spawnPinned(1, client.cmd, [...client.args, '127.0.0.1', String(port), String(conns), String(size),
-    String(warmupMs), String(durationMs)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let result = null
+  return {
+    child,
+    port,
+    mark: () => child.stdin.write('mark\n'),
+    report: () => new Promise((resolve) => {
+      onReport = resolve
+      child.stdin.write('report\n')
+      child.once('exit', () => resolve(null))
+    }),
+  }
+}
+
+/**
+ * One round of one row: a fresh server process per variant, all alive at once, and one
+ * generator that gives them turns of `sliceMs` (see loadgen/tcp-echo-client.c), `order`
+ * deciding who goes first. Returns one sample per variant.
+ */
+async function measure (order, size, conns) {
+  const servers = []
+  for (const variant of order) servers.push(await startServer(variant))
+  const gen = spawnPinned(1, client.cmd, [...client.args, '127.0.0.1', String(size), String(conns), String(warmupMs),
+    String(durationMs * order.length), String(sliceMs), ...servers.map((s) => String(s.port))],
+  { stdio: ['ignore', 'pipe', 'inherit'] })
+  const results = []
+  let end = null
   onLines(gen, (line) => {
-    if (line === 'START') server.stdin.write('mark\n')
+    if (line === 'START') for (const s of servers) s.mark()
     else if (line.startsWith('RESULT ')) {
-      result = JSON.parse(line.slice(7))
-      server.stdin.write('report\n')
+      const rest = line.slice(7)
+      const sp = rest.indexOf(' ')
+      results[Number(rest.slice(0, sp))] = JSON.parse(rest.slice(sp + 1))
+    } else if (line.startsWith('END ')) end = JSON.parse(line.slice(4))
+  })
+  const timer = setTimeout(() => {
+    gen.kill('SIGKILL')
+    for (const s of servers) s.child.kill('SIGKILL')
+  }, warmupMs + durationMs * order.length + 20_000)
+  const [code] = await exited(gen)
+  const reports = end === null ? [] : await Promise.all(servers.map((s) => s.report()))
+  for (const s of servers) s.child.stdin.end()
+  await Promise.all(servers.map((s) => exited(s.child)))
+  clearTimeout(timer)
+  return order.map((variant, i) => {
+    const result = results[i]
+    const report = reports[i]
+    if (code !== 0 || end === null || result == null || report == null) return { variant, size, conns, failed: true }
+    return {
+      variant,
+      size,
+      conns,
+      reqs: result.requests / result.seconds,
+      mibs: result.bytes / result.seconds / (1 << 20),
+      p50: result.p50_us,
+      p99: result.p99_us,
+      cpuPerReq: report.cpu_us / Math.max(1, result.requests),
+      serverCpuShare: report.cpu_us / 1e6 / result.seconds,
+      rssMiB: report.max_rss_kib / 1024,
+      genShare: result.cpu_s / result.seconds,
     }
   })
-  const timer = setTimeout(() => { gen.kill('SIGKILL'); server.kill('SIGKILL') }, warmupMs + durationMs + 15_000)
-  const [code] = await exited(gen)
-  const report = result === null ? null : await Promise.race([reported, exited(server).then(() => null)])
-  server.stdin.end()
-  await exited(server)
-  clearTimeout(timer)
-  if (code !== 0 || result === null || report === null) {
-    return { variant, size, conns, failed: true }
-  }
-  return {
-    variant,
-    size,
-    conns,
-    reqs: result.requests / result.seconds,
-    mibs: result.bytes / result.seconds / (1 << 20),
-    p50: result.p50_us,
-    p99: result.p99_us,
-    cpuPerReq: report.cpu_us / Math.max(1, result.requests),
-    serverCpuShare: report.cpu_us / 1000 / report.wall_ms,
-    rssMiB: report.max_rss_kib / 1024,
-    genShare: result.cpu_share,
-  }
 }
 
 console.log('## TCP echo: wireline vs raw `net`\n')
 console.log(header('tcp-echo'))
 console.log(`load generator: ${client.label}; ${canPin() ? 'server pinned to CPU 0, generator to CPU 1 (taskset)' : 'not pinned (no taskset or < 2 CPUs)'}; ` +
-  `ping-pong (one request in flight per connection); ${rounds} rounds, variants interleaved, a fresh server process per measurement; ` +
-  `${warmupMs} ms warmup + ${durationMs} ms measured each\n`)
+  `ping-pong (one request in flight per connection); ${rounds} rounds per row, fresh server processes each round; ` +
+  `the variants take turns of ${sliceMs} ms (${warmupMs} ms warmup in all, then ${durationMs} ms measured per variant)\n`)
 
 const started = Date.now()
 const samples = []
@@ -117,11 +146,10 @@ for (let round = 0; round < rounds; round++) {
   for (const [size, conns] of rows) {
     // Rotate the order each round so that no variant always runs first.
     const order = variantNames.map((_, i) => variantNames[(i + round) % variantNames.length])
-    for (const variant of order) {
-      const s = await measure(variant, size, conns)
+    for (const s of await measure(order, size, conns)) {
       s.round = round
       samples.push(s)
-      if (s.failed) console.log(`(round ${round + 1}: ${variant} ${fmtSize(size)} × ${conns} failed)`)
+      if (s.failed) console.log(`(round ${round + 1}: ${s.variant} ${fmtSize(size)} × ${conns} failed)`)
     }
   }
   process.stderr.write(`tcp-echo: round ${round + 1}/${rounds} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`)
@@ -139,7 +167,7 @@ function med (variant, size, conns) {
     cpuPerReq: m('cpuPerReq'),
     serverCpuShare: m('serverCpuShare'),
     rssMiB: m('rssMiB'),
-    genShare: Math.max(...xs.map((s) => s.genShare)),
+    genShare: m('genShare'),
     reqsAll: xs.map((s) => s.reqs),
   }
 }
@@ -176,8 +204,8 @@ console.log(table(
 ))
 console.log(`\nfloor (req/s × >= 0.95 and CPU/req × <= 1.05): met on ${floorMet}/${rows.length} rows` +
   (floorMisses.length ? `; missed on ${floorMisses.join(', ')}` : ''))
-console.log('MiB/s counts the echoed payload one way; gen CPU is the load generator\'s own CPU time ÷ wall time ' +
-  '(the highest of the two variants): near 100 % it, not the server, would be the limit.')
+console.log('MiB/s counts the echoed payload one way; gen CPU is the load generator\'s own CPU time ÷ the time it drove ' +
+  'that server (the higher of the two, median over rounds): near 100 % it, not the server, would be the limit.')
 
 const others = variantNames.filter((v) => v !== base)
 if (others.length > 1) {
