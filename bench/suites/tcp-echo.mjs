@@ -155,21 +155,38 @@ for (let round = 0; round < rounds; round++) {
   process.stderr.write(`tcp-echo: round ${round + 1}/${rounds} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`)
 }
 
-/** Medians of each metric for one variant and row. */
-function med (variant, size, conns) {
-  const xs = samples.filter((s) => s.variant === variant && s.size === size && s.conns === conns && !s.failed)
-  const m = (k) => median(xs.map((s) => s[k]))
-  return {
-    n: xs.length,
-    reqs: m('reqs'),
-    mibs: m('mibs'),
-    p99: m('p99'),
-    cpuPerReq: m('cpuPerReq'),
-    serverCpuShare: m('serverCpuShare'),
-    rssMiB: m('rssMiB'),
-    genShare: m('genShare'),
-    reqsAll: xs.map((s) => s.reqs),
+const METRICS = ['reqs', 'mibs', 'p99', 'cpuPerReq', 'rssMiB', 'serverCpuShare', 'genShare']
+
+/** The samples of one variant and row, by round. */
+function byRound (variant, size, conns) {
+  const out = new Map()
+  for (const s of samples) {
+    if (s.variant === variant && s.size === size && s.conns === conns && !s.failed) out.set(s.round, s)
   }
+  return out
+}
+
+/** Medians over the rounds of each metric of one variant and row. */
+function med (variant, size, conns) {
+  const xs = [...byRound(variant, size, conns).values()]
+  const out = { n: xs.length, reqsAll: xs.map((s) => s.reqs) }
+  for (const k of METRICS) out[k] = median(xs.map((s) => s[k]))
+  return out
+}
+
+/**
+ * `variant ÷ base` for each metric: the median over the rounds of the ratio within each round
+ * (the variants of one round ran side by side, so their ratio is far steadier than the
+ * ratio of two medians taken over rounds the machine ran at different speeds).
+ */
+function paired (variant, base, size, conns) {
+  const a = byRound(variant, size, conns)
+  const b = byRound(base, size, conns)
+  const out = {}
+  for (const k of METRICS) {
+    out[k] = median([...a].filter(([r]) => b.has(r)).map(([r, s]) => ratio(s[k], b.get(r)[k])))
+  }
+  return out
 }
 
 const base = 'net'
@@ -180,55 +197,60 @@ const floorMisses = []
 for (const [size, conns] of rows) {
   const n = med(base, size, conns)
   const w = med(main, size, conns)
-  const rq = ratio(w.reqs, n.reqs)
-  const cpu = ratio(w.cpuPerReq, n.cpuPerReq)
-  const ok = rq >= 0.95 && cpu <= 1.05
+  const x = paired(main, base, size, conns)
+  const ok = x.reqs >= 0.95 && x.cpuPerReq <= 1.05
   if (ok) floorMet++
   else floorMisses.push(`${fmtSize(size)} × ${conns}`)
   mainRows.push([
     fmtSize(size), String(conns),
-    fmt(n.reqs), fmt(w.reqs), fmtRatio(rq),
-    fmt(n.mibs, 1), fmt(w.mibs, 1), fmtRatio(ratio(w.mibs, n.mibs)),
-    fmt(n.p99), fmt(w.p99), fmtRatio(ratio(w.p99, n.p99)),
-    fmt(n.cpuPerReq, 1), fmt(w.cpuPerReq, 1), fmtRatio(cpu),
-    fmt(n.rssMiB, 0), fmt(w.rssMiB, 0), fmtRatio(ratio(w.rssMiB, n.rssMiB)),
-    `${fmt(100 * Math.max(n.genShare, w.genShare))} %`,
+    fmt(n.reqs), fmt(w.reqs), fmtRatio(x.reqs),
+    fmt(n.mibs, 1), fmt(w.mibs, 1), fmtRatio(x.mibs),
+    fmt(n.p99), fmt(w.p99), fmtRatio(x.p99),
+    fmt(n.cpuPerReq, 1), fmt(w.cpuPerReq, 1), fmtRatio(x.cpuPerReq),
+    fmt(n.rssMiB, 0), fmt(w.rssMiB, 0), fmtRatio(x.rssMiB),
     ok ? 'yes' : '**no**',
   ])
 }
-console.log(`### ${VARIANTS[main].label} / ${VARIANTS[base].label} (medians; × = ${VARIANTS[main].label} ÷ raw net)\n`)
+const wl = VARIANTS[main].label
+console.log(`### ${wl} against raw net\n`)
+console.log(`Values are medians over the rounds; × is ${wl} ÷ raw net, the median of the ratios within each round.\n`)
 console.log(table(
   ['message', 'conns', 'req/s net', 'req/s wl', '×', 'MiB/s net', 'MiB/s wl', '×', 'p99 µs net', 'p99 µs wl', '×',
-    'CPU µs/req net', 'CPU µs/req wl', '×', 'peak RSS MiB net', 'peak RSS MiB wl', '×', 'gen CPU', 'floor'],
+    'CPU µs/req net', 'CPU µs/req wl', '×', 'peak RSS MiB net', 'peak RSS MiB wl', '×', 'floor'],
   mainRows,
 ))
 console.log(`\nfloor (req/s × >= 0.95 and CPU/req × <= 1.05): met on ${floorMet}/${rows.length} rows` +
   (floorMisses.length ? `; missed on ${floorMisses.join(', ')}` : ''))
-console.log('MiB/s counts the echoed payload one way; gen CPU is the load generator\'s own CPU time ÷ the time it drove ' +
-  'that server (the higher of the two, median over rounds): near 100 % it, not the server, would be the limit.')
+console.log('MiB/s counts the echoed payload one way. CPU µs/req: the server\'s own process.cpuUsage() over the ' +
+  'measured window ÷ the requests the generator completed on it; peak RSS: its maxRSS.')
 
 const others = variantNames.filter((v) => v !== base)
 if (others.length > 1) {
-  console.log(`\n### every variant against raw net (× = variant ÷ raw net, medians)\n`)
-  const head = ['message', 'conns', 'net req/s', 'net CPU µs/req']
-  for (const v of others) head.push(`${VARIANTS[v].label} req/s ×`, 'CPU/req ×')
+  console.log('\n### every variant against raw net (× = variant ÷ raw net, median of the per-round ratios)\n')
+  const head = ['message', 'conns']
+  for (const v of others) head.push(`${VARIANTS[v].label}: req/s ×`, 'CPU/req ×', 'p99 ×')
   const rs = rows.map(([size, conns]) => {
-    const n = med(base, size, conns)
-    const cells = [fmtSize(size), String(conns), fmt(n.reqs), fmt(n.cpuPerReq, 1)]
+    const cells = [fmtSize(size), String(conns)]
     for (const v of others) {
-      const m = med(v, size, conns)
-      cells.push(fmtRatio(ratio(m.reqs, n.reqs)), fmtRatio(ratio(m.cpuPerReq, n.cpuPerReq)))
+      const x = paired(v, base, size, conns)
+      cells.push(fmtRatio(x.reqs), fmtRatio(x.cpuPerReq), fmtRatio(x.p99))
     }
     return cells
   })
   console.log(table(head, rs))
 }
 
-console.log('\n### spread: req/s of each round (thousands), per variant\n')
+console.log('\n### conditions: who was busy, and the spread between rounds\n')
+console.log('server CPU: the server\'s CPU time ÷ the time it had connections active; gen CPU: the load generator\'s, ' +
+  'over the same turns. When neither is near 100 %, ping-pong is bound by the round trip (wake-ups across CPUs), ' +
+  'where a server that needs less CPU per request still answers sooner.\n')
 console.log(table(
-  ['message', 'conns', ...variantNames.map((v) => VARIANTS[v].label)],
-  rows.map(([size, conns]) => [fmtSize(size), String(conns),
-    ...variantNames.map((v) => med(v, size, conns).reqsAll.map((x) => (x / 1000).toFixed(1)).join(' / '))]),
+  ['message', 'conns', ...variantNames.flatMap((v) => [`${VARIANTS[v].label}: server CPU`, 'gen CPU', 'req/s by round (k)'])],
+  rows.map(([size, conns]) => [fmtSize(size), String(conns), ...variantNames.flatMap((v) => {
+    const m = med(v, size, conns)
+    return [`${fmt(100 * m.serverCpuShare)} %`, `${fmt(100 * m.genShare)} %`,
+      m.reqsAll.map((x) => (x / 1000).toFixed(1)).join(' / ')]
+  })]),
 ))
 const path = saveResults('tcp-echo', { rounds, warmupMs, durationMs, rows, variants: variantNames, client: client.label, samples })
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; raw samples in ${path.slice(benchDir.length - 6)})\n`)
