@@ -11,7 +11,8 @@
 // are interleaved finely, so a noisy machine hits them alike. The tables show medians over
 // the rounds. CPU per request comes from each server's own process.cpuUsage() over the
 // measured window (it idles while the others have their turns), peak RSS from its maxRSS.
-// `--anchors` adds CPython asyncio's Protocol echo (and uvloop's when importable).
+// `--anchors` adds CPython asyncio's Protocol echo, and uvloop's where it can be imported
+// ($PYTHON, else python3.13, else python3).
 import { spawnSync } from 'node:child_process'
 import {
   benchDir, buildC, canPin, exited, fmt, fmtRatio, fmtSize, header, median, onLines, options, ratio,
@@ -41,16 +42,34 @@ const VARIANTS = {
     cmd: process.execPath,
     args: [benchDir + 'lib/echo-server.mjs', 'wireline-data'],
   },
-  asyncio: { label: 'asyncio (CPython)', cmd: 'python3', args: [benchDir + 'lib/echo_server.py', 'asyncio'] },
-  uvloop: { label: 'uvloop', cmd: 'python3', args: [benchDir + 'lib/echo_server.py', 'uvloop'] },
+  asyncio: { label: 'asyncio', cmd: null, args: [benchDir + 'lib/echo_server.py', 'asyncio'] },
+  uvloop: { label: 'uvloop', cmd: null, args: [benchDir + 'lib/echo_server.py', 'uvloop'] },
+}
+
+/** The first Python that runs `code`: $PYTHON, else python3.13 (asyncio's reference version), else python3. */
+function findPython (code) {
+  for (const py of [process.env.PYTHON, 'python3.13', 'python3']) {
+    if (py && spawnSync(py, ['-c', code]).status === 0) return py
+  }
+  return null
+}
+
+/** `Python 3.13.0`, or the like, for the labels. */
+function pythonVersion (py) {
+  return spawnSync(py, ['--version'], { encoding: 'utf8' }).stdout.trim().replace('Python ', '')
 }
 
 let variantNames = typeof opt.variants === 'string'
   ? opt.variants.split(',')
   : quick ? ['net', 'wireline'] : ['net', 'wireline', 'wireline-data']
 if (opt.anchors === true) {
-  if (spawnSync('python3', ['--version']).status === 0) variantNames.push('asyncio')
-  if (spawnSync('python3', ['-c', 'import uvloop']).status === 0) variantNames.push('uvloop')
+  for (const [name, code] of [['asyncio', 'import asyncio'], ['uvloop', 'import uvloop']]) {
+    const py = findPython(code)
+    if (py === null) continue
+    VARIANTS[name].cmd = py
+    VARIANTS[name].label += ` (CPython ${pythonVersion(py)})`
+    variantNames.push(name)
+  }
 }
 variantNames = [...new Set(variantNames)]
 for (const v of variantNames) if (!(v in VARIANTS)) throw new Error(`unknown variant ${v}`)
