@@ -27,7 +27,7 @@ export {
 } from './errors.js'
 export * from './constants.js'
 export { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
-export { OnreadBridge, StreamTransport } from './stream-transport.js'
+export { OnreadBridge, StreamTransport, setSocketWriteFastPath } from './stream-transport.js'
 export type { CloseMode, StreamTransportOptions } from './stream-transport.js'
 export {
   abortError, combineErrors, connectTCP, connectUnix, parseConnectionOptions, tcpExtra, validateFactory,

@@ -1,4 +1,4 @@
-import type * as net from 'node:net'
+import * as net from 'node:net'
 import { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
 import { COPY_READ_MAX, LOG_THRESHOLD_FOR_CONNLOST_WRITES, READ_BUFFER_SIZE } from './constants.js'
 import { InvalidStateError, UnsupportedError, WriteAfterEofError, invalidArgType } from './errors.js'
@@ -95,6 +95,34 @@ export interface StreamTransportOptions {
   name?: string
 }
 
+let directWrites = true
+
+/**
+ * Turns the direct write path on or off (on by default where the capability check passes).
+ * Off, every write goes through the socket's documented `write()`. For tests that cover both
+ * paths, and for anyone who wants only documented Node APIs underneath.
+ */
+export function setSocketWriteFastPath (enabled: boolean): void {
+  directWrites = enabled
+}
+
+/** The undocumented method of `net.Socket` that the direct write path calls. */
+type DirectWriter = (writev: false, data: Buffer, encoding: 'buffer', cb: (err?: Error | null) => void) => void
+
+/**
+ * Whether writes may skip the socket's Writable machinery and go through Node's own
+ * `Socket.prototype._writeGeneric` (the method `socket.write()` ends in): a plain `net.Socket`
+ * over a libuv TCP or Pipe handle whose write methods are Node's own (not a TLS socket, not a
+ * subclass, not patched). Undocumented, hence checked; `socket.write()` is the fallback.
+ */
+function canWriteDirect (socket: net.Socket, exactQueue: boolean): boolean {
+  if (!directWrites || !exactQueue) return false
+  const proto = net.Socket.prototype as unknown as Record<string, unknown>
+  const own = socket as unknown as Record<string, unknown>
+  return Object.getPrototypeOf(socket) === proto && typeof proto._writeGeneric === 'function' &&
+    own.write === proto.write && own._write === proto._write && own._writeGeneric === proto._writeGeneric
+}
+
 /**
  * The transport machinery the families share (asyncio's `_SelectorSocketTransport`, uvloop's
  * `UVStream`): a Node socket underneath, asyncio's semantics on top.
@@ -102,7 +130,10 @@ export interface StreamTransportOptions {
  * - Writes: a write goes straight to the socket when nothing is in flight; otherwise it waits
  *   in a queue of our own, sent as one vectored write when the one in flight completes. The
  *   buffer size is exact: the queue plus what the kernel has not taken of the write in flight.
- *   Pause is checked after every write, resume as writes complete.
+ *   Pause is checked after every write, resume as writes complete. A single buffer goes to
+ *   the handle through `_writeGeneric` where `canWriteDirect` allows (Node's Writable costs
+ *   about a tenth of the CPU of a small echo: its state machine and a nextTick per write),
+ *   else through `socket.write()`.
  * - Reads: through the `onread` bridge into memory the transport reuses (or into the
  *   protocol's own buffer for a buffered protocol), or from `'data'` events where Node gives
  *   no choice. Delivery follows the current protocol: `dataReceived` for a stream protocol,
@@ -126,6 +157,8 @@ export class StreamTransport implements Transport {
   readonly #name: string
   /** True when `handle.writeQueueSize` tells how much of the write in flight is still unsent. */
   readonly #exactQueue: boolean
+  /** Single writes go through `_writeGeneric` (see `canWriteDirect`). */
+  readonly #direct: boolean
 
   #protocol: ProtocolCallbacks | null
   #buffered: boolean
@@ -133,6 +166,10 @@ export class StreamTransport implements Transport {
   // write side
   #queue: Buffer[] = []
   #queued = 0
+  /** Bytes of the direct write in flight (0: none); the socket's `writableLength` counts the others. */
+  #inFlight = 0
+  /** True while `_writeGeneric` runs: a write the kernel takes at once completes inside it. */
+  #submitting = false
   #eofWritten = false
   #endCalled = false
   #sendfile = false
@@ -183,6 +220,7 @@ export class StreamTransport implements Transport {
     const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown, constructor?: { name?: string } } })._handle
     const kind = handle?.constructor?.name
     this.#exactQueue = typeof handle?.writeQueueSize === 'number' && (kind === 'TCP' || kind === 'Pipe')
+    this.#direct = canWriteDirect(socket, this.#exactQueue)
 
     socket.on('error', this.#onError)
     socket.on('close', this.#onClose)
@@ -519,7 +557,7 @@ export class StreamTransport implements Transport {
       this.#dropped()
       return
     }
-    if (this.#queue.length === 0 && this.#socket.writableLength === 0) {
+    if (this.#queue.length === 0 && this.#idle()) {
       this.#submit(bufs)
     } else {
       for (const buf of bufs) {
@@ -537,8 +575,8 @@ export class StreamTransport implements Transport {
   }
 
   #send (buf: Buffer): void {
-    if (this.#queue.length === 0 && this.#socket.writableLength === 0) {
-      this.#socket.write(buf, this.#onWritten)
+    if (this.#queue.length === 0 && this.#idle()) {
+      this.#writeOne(buf)
     } else {
       this.#queue.push(buf)
       this.#queued += buf.length
@@ -552,14 +590,49 @@ export class StreamTransport implements Transport {
     }
   }
 
-  /** Called by Node as each write completes (for a write done at once, on the next tick). */
+  /** Nothing of ours is in flight at the socket. */
+  #idle (): boolean {
+    return this.#inFlight === 0 && this.#socket.writableLength === 0
+  }
+
+  /** Hands one buffer to the socket (only when nothing is in flight, so order is kept). */
+  #writeOne (buf: Buffer): void {
+    if (!this.#direct) {
+      this.#socket.write(buf, this.#onWritten)
+      return
+    }
+    this.#inFlight = buf.length
+    this.#submitting = true
+    try {
+      (this.#socket as unknown as { _writeGeneric: DirectWriter })._writeGeneric(false, buf, 'buffer', this.#onDirectWritten)
+    } finally {
+      this.#submitting = false
+    }
+  }
+
+  /**
+   * A direct write completed: at once (inside `_writeGeneric`, when the kernel took it whole)
+   * or later. A failed write destroys the socket with the error, as the Writable does, and
+   * `connectionLost(err)` follows from its events.
+   */
+  readonly #onDirectWritten = (err?: Error | null): void => {
+    this.#inFlight = 0
+    if (err != null) {
+      this.#socket.destroy(err)
+      return
+    }
+    // Done at once: the code that submitted it carries on (the buffer is already accounted).
+    if (this.#submitting) return
+    this.#onWritten(null)
+  }
+
+  /** Called as each write completes (through the Writable: for a write done at once, on the next tick). */
   readonly #onWritten = (err?: Error | null): void => {
     if (err != null || this.#lost || this.#aborted) return
-    const socket = this.#socket
-    if (this.#queue.length > 0 && socket.writableLength === 0) this.#submitQueue()
+    if (this.#queue.length > 0 && this.#idle()) this.#submitQueue()
     if (this.#flow.paused) this.#flow.maybeResume(this.getWriteBufferSize())
     if (this.#drainWaiters.length > 0 && this.getWriteBufferSize() <= this.#flow.low) this.#wakeDrainWaiters(null)
-    if (this.#queue.length === 0 && socket.writableLength === 0) this.#flushed()
+    if (this.#queue.length === 0 && this.#idle()) this.#flushed()
   }
 
   #submitQueue (): void {
@@ -571,11 +644,11 @@ export class StreamTransport implements Transport {
 
   /** Hands `chunks` to the socket: one write, or one vectored write for several. */
   #submit (chunks: Buffer[]): void {
-    const socket = this.#socket
     if (chunks.length === 1) {
-      socket.write(chunks[0]!, this.#onWritten)
+      this.#writeOne(chunks[0]!)
       return
     }
+    const socket = this.#socket
     socket.cork()
     const last = chunks.length - 1
     for (let i = 0; i < last; i++) socket.write(chunks[i]!)
@@ -584,7 +657,7 @@ export class StreamTransport implements Transport {
   }
 
   #bufferEmpty (): boolean {
-    return this.#queue.length === 0 && this.#socket.writableLength === 0
+    return this.#queue.length === 0 && this.#idle()
   }
 
   /** Everything written so far is in the kernel: carry out a close or writeEof waiting for that. */
@@ -603,7 +676,7 @@ export class StreamTransport implements Transport {
 
   getWriteBufferSize (): number {
     if (this.#aborted || this.#lost) return 0
-    const inFlight = this.#socket.writableLength
+    const inFlight = this.#inFlight + this.#socket.writableLength
     if (inFlight === 0) return this.#queued
     if (this.#exactQueue) {
       const handle = (this.#socket as unknown as { _handle?: { writeQueueSize: number } | null })._handle
