@@ -39,6 +39,10 @@ export class OnreadBridge {
   /** @internal */
   _bind (transport: StreamTransport): void {
     this.#transport = transport
+    // Node reads next into the buffer it was given when the socket was made: the spare. The
+    // transport takes it as its own read buffer rather than the bridge keeping a second one.
+    if (this.#spare !== null) transport._adoptReadBuffer(this.#spare)
+    this.#spare = null
   }
 }
 
@@ -390,6 +394,11 @@ export class StreamTransport implements Transport {
     }
     this.#protoBuf = null
     return this.#ownBuffer()
+  }
+
+  /** @internal the buffer Node will read into next, made before the transport existed (see `OnreadBridge`) */
+  _adoptReadBuffer (buf: Buffer): void {
+    this.#readBuf ??= buf
   }
 
   #ownBuffer (): Buffer {
