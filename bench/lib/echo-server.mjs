@@ -1,6 +1,6 @@
 // One echo server for bench/suites/tcp-echo.mjs, run in a process of its own:
 //
-//   node bench/lib/echo-server.mjs <net | wireline | wireline-data>
+//   node bench/lib/echo-server.mjs <net | wireline | wireline-data | wireline-buffered>
 //
 // It listens on 127.0.0.1 (a free port), prints `PORT <n>`, and then answers the bench on
 // stdin/stdout, one line each: `mark` starts the measured window, `report` ends it and prints
@@ -8,6 +8,7 @@
 // process.cpuUsage() over the window, and its peak RSS since it started). Stdin's end exits.
 import net from 'node:net'
 import { createInterface } from 'node:readline'
+import { createServer as createBufferedServer } from '@wireline/buffered'
 import { setAcceptedSocketFastPath } from '@wireline/core'
 import { createServer } from '@wireline/stream'
 
@@ -35,6 +36,24 @@ class Echo {
   resumeWriting () { this.transport.resumeReading() }
 }
 
+/**
+ * The echo as a BufferedProtocol (@wireline/buffered): Node reads into the protocol's own
+ * buffer, and the protocol writes a view of it back. While a write still holds that view
+ * (getWriteBufferSize() > 0), the next read goes into a fresh buffer.
+ */
+class BufferedEcho {
+  buf = Buffer.allocUnsafe(64 * 1024)
+  connectionMade (transport) { this.transport = transport }
+  getBuffer () {
+    if (this.transport.getWriteBufferSize() > 0) this.buf = Buffer.allocUnsafe(64 * 1024)
+    return this.buf
+  }
+
+  bufferUpdated (n) { this.transport.write(this.buf.subarray(0, n)) }
+  pauseWriting () { this.transport.pauseReading() }
+  resumeWriting () { this.transport.resumeReading() }
+}
+
 async function wirelineServer (fastPath) {
   setAcceptedSocketFastPath(fastPath)
   const server = await createServer(() => new Echo(), '127.0.0.1', 0, { backlog: BACKLOG })
@@ -46,6 +65,10 @@ let port
 if (variant === 'net') port = await netServer()
 else if (variant === 'wireline') port = await wirelineServer(true)
 else if (variant === 'wireline-data') port = await wirelineServer(false)
+else if (variant === 'wireline-buffered') {
+  const server = await createBufferedServer(() => new BufferedEcho(), '127.0.0.1', 0, { backlog: BACKLOG })
+  port = server.addresses()[0][1]
+}
 else {
   console.error(`unknown variant ${variant}`)
   process.exit(1)

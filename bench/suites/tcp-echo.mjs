@@ -5,6 +5,10 @@
 //   node bench/suites/tcp-echo.mjs [--quick] [--anchors] [--rounds=N] [--duration=MS]
 //        [--warmup=MS] [--slice=MS] [--rows=1024x10,65536x100] [--variants=net,wireline,...]
 //
+// Variants: net, wireline, wireline-data (wireline with setAcceptedSocketFastPath(false): the
+// documented 'data' read path), wireline-buffered (the echo as a @wireline/buffered
+// BufferedProtocol: no allocation per read); the default is the first three.
+//
 // Each round of each row starts a fresh server process per variant, all pinned to CPU 0, and
 // one load generator (C, compiled on first use into bench/.build/) pinned to CPU 1, which
 // gives the servers turns of --slice ms until each had --duration ms measured: the variants
@@ -41,6 +45,11 @@ const VARIANTS = {
     label: "wireline, 'data' fallback",
     cmd: process.execPath,
     args: [benchDir + 'lib/echo-server.mjs', 'wireline-data'],
+  },
+  'wireline-buffered': {
+    label: 'wireline BufferedProtocol',
+    cmd: process.execPath,
+    args: [benchDir + 'lib/echo-server.mjs', 'wireline-buffered'],
   },
   asyncio: { label: 'asyncio', cmd: null, args: [benchDir + 'lib/echo_server.py', 'asyncio'] },
   uvloop: { label: 'uvloop', cmd: null, args: [benchDir + 'lib/echo_server.py', 'uvloop'] },
