@@ -18,15 +18,12 @@ type ProtocolCallbacks = StreamProtocolShape & Partial<BufferedProtocolShape>
  */
 export class OnreadBridge {
   #transport: StreamTransport | null = null
-  #spare: Buffer | null = null
 
   /** Pass this as the `onread` option of `net.connect()` / `new net.Socket()`. */
   readonly onread = {
     buffer: (): Uint8Array => {
       const t = this.#transport
-      if (t !== null) return t._nextReadBuffer()
-      this.#spare ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
-      return this.#spare
+      return t !== null ? t._nextReadBuffer() : sharedReadBuffer()
     },
     callback: (nread: number, buf: Uint8Array): boolean => {
       const t = this.#transport
@@ -39,10 +36,6 @@ export class OnreadBridge {
   /** @internal */
   _bind (transport: StreamTransport): void {
     this.#transport = transport
-    // Node reads next into the buffer it was given when the socket was made: the spare. The
-    // transport takes it as its own read buffer rather than the bridge keeping a second one.
-    if (this.#spare !== null) transport._adoptReadBuffer(this.#spare)
-    this.#spare = null
   }
 }
 
@@ -99,6 +92,19 @@ export interface StreamTransportOptions {
   name?: string
 }
 
+let sharedBuf: Buffer | null = null
+
+/**
+ * The read buffer every socket of the process shares for reads it copies out (uvloop keeps one
+ * per loop): a read is copied before the callback returns, and no other read can land in
+ * between, since all run one at a time on this thread. Shared, it stays in the cache, and a
+ * connection that only sees small reads holds no read buffer of its own.
+ */
+function sharedReadBuffer (): Buffer {
+  sharedBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
+  return sharedBuf
+}
+
 let directWrites = true
 
 /**
@@ -138,9 +144,10 @@ function canWriteDirect (socket: net.Socket, exactQueue: boolean): boolean {
  *   the handle through `_writeGeneric` where `canWriteDirect` allows (Node's Writable costs
  *   about a tenth of the CPU of a small echo: its state machine and a nextTick per write),
  *   else through `socket.write()`.
- * - Reads: through the `onread` bridge into memory the transport reuses (or into the
- *   protocol's own buffer for a buffered protocol), or from `'data'` events where Node gives
- *   no choice. Delivery follows the current protocol: `dataReceived` for a stream protocol,
+ * - Reads: through the `onread` bridge into memory that is reused (the read buffer all
+ *   sockets share, copied out at once; after a large read, a buffer of the transport's own,
+ *   handed over whole for the next large one; see `COPY_READ_MAX`), or into the protocol's
+ *   own buffer for a buffered protocol, or from `'data'` events where Node gives no choice. Delivery follows the current protocol: `dataReceived` for a stream protocol,
  *   `getBuffer`/`bufferUpdated` for a buffered one, decided again after every `setProtocol`.
  * - close / abort / writeEof / EOF / fatal errors as asyncio, `connectionLost` from the
  *   socket's `'close'` event, so never synchronously and exactly once.
@@ -194,6 +201,8 @@ export class StreamTransport implements Transport {
   #readPaused = false
   #eof = false
   #readBuf: Buffer | null = null
+  /** The last read was large: the next one goes into a buffer of this transport's own, to be handed over. */
+  #lastLarge = false
   #protoBuf: Uint8Array | null = null
   #protoBufOwner: ProtocolCallbacks | null = null
   #held: Uint8Array | null = null
@@ -393,12 +402,7 @@ export class StreamTransport implements Transport {
       return buf
     }
     this.#protoBuf = null
-    return this.#ownBuffer()
-  }
-
-  /** @internal the buffer Node will read into next, made before the transport existed (see `OnreadBridge`) */
-  _adoptReadBuffer (buf: Buffer): void {
-    this.#readBuf ??= buf
+    return this.#lastLarge ? this.#ownBuffer() : sharedReadBuffer()
   }
 
   #ownBuffer (): Buffer {
@@ -430,7 +434,8 @@ export class StreamTransport implements Transport {
       return true
     }
     let data: Buffer
-    if (nread <= COPY_READ_MAX) {
+    this.#lastLarge = nread > COPY_READ_MAX
+    if (nread <= COPY_READ_MAX || buf === sharedBuf) {
       data = Buffer.allocUnsafe(nread)
       ;(buf as Buffer).copy(data, 0, 0, nread)
     } else {
