@@ -4,6 +4,7 @@
 //
 //   node bench/suites/tcp-echo.mjs [--quick] [--anchors] [--rounds=N] [--duration=MS]
 //        [--warmup=MS] [--slice=MS] [--rows=1024x10,65536x100] [--variants=net,wireline,...]
+//        [--node-client]
 //
 // Variants: net, wireline, wireline-data (wireline with setAcceptedSocketFastPath(false): the
 // documented 'data' read path), wireline-buffered (the echo as a @wireline/buffered
@@ -83,10 +84,14 @@ if (opt.anchors === true) {
 variantNames = [...new Set(variantNames)]
 for (const v of variantNames) if (!(v in VARIANTS)) throw new Error(`unknown variant ${v}`)
 
-const cClient = buildC('tcp-echo-client')
+const cClient = opt['node-client'] === true ? null : buildC('tcp-echo-client')
 const client = cClient !== null
   ? { cmd: cClient, args: [], label: 'C (cc -O2)' }
-  : { cmd: process.execPath, args: [benchDir + 'lib/echo-client.mjs'], label: 'Node (no C compiler found: may be the bottleneck)' }
+  : {
+      cmd: process.execPath,
+      args: [benchDir + 'lib/echo-client.mjs'],
+      label: `Node (${opt['node-client'] === true ? '--node-client' : 'no C compiler found'}: it may be the bottleneck, see gen CPU)`,
+    }
 
 /** Starts one server of `variant`; resolves to { child, port, report() }. */
 async function startServer (variant) {
