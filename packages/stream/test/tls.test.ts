@@ -209,7 +209,8 @@ describe('TLS connections', () => {
       if (stuck) break
       if (total > 256 * 1024 * 1024) throw new Error('never blocked')
     }
-    expect(t.getWriteBufferSize()).toBeGreaterThan(65536)
+    // still paused: the buffer has not drained to the low-water mark
+    expect(t.getWriteBufferSize()).toBeGreaterThan(16384)
     const pauses = p.count('pauseWriting')
     let got = 0
     s.on('data', (c: Buffer) => { got += c.length })
