@@ -20,9 +20,9 @@
 // ($PYTHON, else python3.13, else python3).
 import { spawnSync } from 'node:child_process'
 import {
-  benchDir, buildC, canPin, fmt, fmtRatio, fmtSize, header, options, rotate, roundStats, saveResults, table,
+  benchDir, buildC, canPin, fmtSize, header, options, rotate, roundStats, saveResults,
 } from '../lib/common.mjs'
-import { ECHO_METRICS, measureEchoRound } from '../lib/echo-run.mjs'
+import { ECHO_METRICS, measureEchoRound, printEchoTables } from '../lib/echo-run.mjs'
 
 const opt = options()
 const quick = opt.quick === true
@@ -118,75 +118,10 @@ for (let round = 0; round < rounds; round++) {
   process.stderr.write(`tcp-echo: round ${round + 1}/${rounds} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`)
 }
 
-const rowOf = (s) => `${s.size}x${s.conns}`
-const { med: medOf, paired: pairedOf } = roundStats(samples, ECHO_METRICS, rowOf)
-/** Medians over the rounds of each metric of one variant and row. */
-const med = (variant, size, conns) => medOf(variant, `${size}x${conns}`)
-/** `variant ÷ base` for each metric: the median of the ratios within each round. */
-const paired = (variant, base, size, conns) => pairedOf(variant, base, `${size}x${conns}`)
-
-const base = 'net'
-const main = variantNames.includes('wireline') ? 'wireline' : variantNames.find((v) => v !== base)
-let floorMet = 0
-const mainRows = []
-const floorMisses = []
-for (const [size, conns] of rows) {
-  const n = med(base, size, conns)
-  const w = med(main, size, conns)
-  const x = paired(main, base, size, conns)
-  const ok = x.reqs >= 0.95 && x.cpuPerReq <= 1.05
-  if (ok) floorMet++
-  else floorMisses.push(`${fmtSize(size)} × ${conns}`)
-  mainRows.push([
-    fmtSize(size), String(conns),
-    fmt(n.reqs), fmt(w.reqs), fmtRatio(x.reqs),
-    fmt(n.mibs, 1), fmt(w.mibs, 1), fmtRatio(x.mibs),
-    fmt(n.p99), fmt(w.p99), fmtRatio(x.p99),
-    fmt(n.cpuPerReq, 1), fmt(w.cpuPerReq, 1), fmtRatio(x.cpuPerReq),
-    fmt(n.rssMiB, 0), fmt(w.rssMiB, 0), fmtRatio(x.rssMiB),
-    ok ? 'yes' : '**no**',
-  ])
-}
-const wl = VARIANTS[main].label
-console.log(`### ${wl} against raw net\n`)
-console.log(`Values are medians over the rounds; × is ${wl} ÷ raw net, the median of the ratios within each round.\n`)
-console.log(table(
-  ['message', 'conns', 'req/s net', 'req/s wl', '×', 'MiB/s net', 'MiB/s wl', '×', 'p99 µs net', 'p99 µs wl', '×',
-    'CPU µs/req net', 'CPU µs/req wl', '×', 'peak RSS MiB net', 'peak RSS MiB wl', '×', 'floor'],
-  mainRows,
-))
-console.log(`\nfloor (req/s × >= 0.95 and CPU/req × <= 1.05): met on ${floorMet}/${rows.length} rows` +
-  (floorMisses.length ? `; missed on ${floorMisses.join(', ')}` : ''))
-console.log('MiB/s counts the echoed payload one way. CPU µs/req: the server\'s own process.cpuUsage() over the ' +
-  'measured window ÷ the requests the generator completed on it; peak RSS: its maxRSS.')
-
-const others = variantNames.filter((v) => v !== base)
-if (others.length > 1) {
-  console.log('\n### every variant against raw net (× = variant ÷ raw net, median of the per-round ratios)\n')
-  const head = ['message', 'conns']
-  for (const v of others) head.push(`${VARIANTS[v].label}: req/s ×`, 'CPU/req ×', 'p99 ×')
-  const rs = rows.map(([size, conns]) => {
-    const cells = [fmtSize(size), String(conns)]
-    for (const v of others) {
-      const x = paired(v, base, size, conns)
-      cells.push(fmtRatio(x.reqs), fmtRatio(x.cpuPerReq), fmtRatio(x.p99))
-    }
-    return cells
-  })
-  console.log(table(head, rs))
-}
-
-console.log('\n### conditions: who was busy, and the spread between rounds\n')
-console.log('server CPU: the server\'s CPU time ÷ the time it had connections active; gen CPU: the load generator\'s, ' +
-  'over the same turns. When neither is near 100 %, ping-pong is bound by the round trip (wake-ups across CPUs), ' +
-  'where a server that needs less CPU per request still answers sooner.\n')
-console.log(table(
-  ['message', 'conns', ...variantNames.flatMap((v) => [`${VARIANTS[v].label}: server CPU`, 'gen CPU', 'req/s by round (k)'])],
-  rows.map(([size, conns]) => [fmtSize(size), String(conns), ...variantNames.flatMap((v) => {
-    const m = med(v, size, conns)
-    return [`${fmt(100 * m.serverCpuShare)} %`, `${fmt(100 * m.genShare)} %`,
-      m.all('reqs').map((x) => (x / 1000).toFixed(1)).join(' / ')]
-  })]),
-))
+const stats = roundStats(samples, ECHO_METRICS, (s) => `${s.size}x${s.conns}`)
+const main = variantNames.includes('wireline') ? 'wireline' : variantNames.find((v) => v !== 'net')
+printEchoTables({
+  rows, variants: variantNames, labelOf: (v) => VARIANTS[v].label, base: 'net', main, stats, short: 'net',
+})
 const path = saveResults('tcp-echo', { rounds, warmupMs, durationMs, rows, variants: variantNames, client: client.label, samples })
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; raw samples in ${path.slice(benchDir.length - 6)})\n`)
