@@ -30,7 +30,7 @@
 // freed) and sums its increases. `process.memoryUsage().arrayBuffers` is a level: read at the
 // start and the end it nets the frees out; read after every chunk, the frees (which land at
 // collections, a few dozen per GiB) hide an allocation only in the intervals they land in.
-// (Node's `arrayBuffers`, read the same way, counted only 84-90 % of a known allocation when
+// (Node's `arrayBuffers`, read the same way, counted only 83-87 % of a known allocation when
 // this was written, V8's counter 99.8 %.) A check at the start allocates a known amount in
 // 64 KiB buffers and prints what the method counted of it. The method does not see Node's own transient read buffer (libuv reads
 // into a fresh 64 KiB backing store that is copied into a right-sized one when the read is
