@@ -45,18 +45,23 @@ export function spawnPinned (cpu, cmd, args, opts = {}) {
 }
 
 /**
- * Compiles `bench/loadgen/<name>.c` into `bench/.build/<name>` with `cc -O2` when the binary
- * is missing or older than the source. Returns the binary's path, or null without a C compiler.
+ * Compiles `bench/loadgen/<name>.c` into `bench/.build/<out>` (default: `<name>`) with
+ * `cc -O2 <cflags> ... <libs>` when the binary is missing or older than the source. Returns the
+ * binary's path, or null without a C compiler. A failed build throws, unless `optional` (a
+ * build that needs a library that may be missing, such as OpenSSL): then it returns null.
  */
-export function buildC (name) {
+export function buildC (name, { out = name, cflags = [], libs = [], optional = false } = {}) {
   const src = `${benchDir}loadgen/${name}.c`
-  const bin = buildDir + name
+  const bin = buildDir + out
   if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return bin
   const cc = process.env.CC || 'cc'
   if (spawnSync(cc, ['--version']).status !== 0) return null
   mkdirSync(buildDir, { recursive: true })
-  const r = spawnSync(cc, ['-O2', '-Wall', '-o', bin, src], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`${cc} -O2 ${src} failed:\n${r.stderr}`)
+  const r = spawnSync(cc, ['-O2', '-Wall', ...cflags, '-o', bin, src, ...libs], { encoding: 'utf8' })
+  if (r.status !== 0) {
+    if (optional) return null
+    throw new Error(`${cc} -O2 ${src} failed:\n${r.stderr}`)
+  }
   return bin
 }
 
@@ -69,6 +74,46 @@ export function onLines (child, onLine) {
 export function exited (child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve([child.exitCode, child.signalCode])
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve([code, signal])))
+}
+
+/**
+ * Statistics over interleaved rounds. `samples` are objects with `variant`, `round`, an
+ * optional `failed` and the `metrics`; `rowOf(sample)` names the row (table line) a sample
+ * belongs to.
+ * - `byRound(variant, row)`: that variant's samples of the row, a Map round → sample;
+ * - `med(variant, row)`: the median over the rounds of each metric (`n`: how many rounds);
+ * - `paired(variant, base, row)`: `variant ÷ base` for each metric, the median over the rounds
+ *   of the ratio within each round (the variants of one round ran side by side, so their
+ *   ratio is far steadier than the ratio of two medians taken over rounds the machine ran at
+ *   different speeds).
+ */
+export function roundStats (samples, metrics, rowOf) {
+  const byRound = (variant, row) => {
+    const out = new Map()
+    for (const s of samples) if (s.variant === variant && rowOf(s) === row && !s.failed) out.set(s.round, s)
+    return out
+  }
+  const med = (variant, row) => {
+    const xs = [...byRound(variant, row).values()]
+    const out = { n: xs.length, all: (k) => xs.map((s) => s[k]) }
+    for (const k of metrics) out[k] = median(xs.map((s) => s[k]))
+    return out
+  }
+  const paired = (variant, base, row) => {
+    const a = byRound(variant, row)
+    const b = byRound(base, row)
+    const out = {}
+    for (const k of metrics) {
+      out[k] = median([...a].filter(([r]) => b.has(r)).map(([r, s]) => ratio(s[k], b.get(r)[k])))
+    }
+    return out
+  }
+  return { byRound, med, paired }
+}
+
+/** Rotates `list` by `n` places: each round starts with another variant. */
+export function rotate (list, n) {
+  return list.map((_, i) => list[(i + n) % list.length])
 }
 
 export function median (xs) {

@@ -2,10 +2,16 @@
 // arguments, turns and output as loadgen/tcp-echo-client.c, in Node (slower: it may well be
 // the bottleneck, which its printed CPU share then shows).
 //
-//   node bench/lib/echo-client.mjs HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]
+//   node bench/lib/echo-client.mjs [--tls=CA_FILE] HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]
+//
+// --tls: over TLS, trusting the CA certificates in CA_FILE (handshakes before the clock starts).
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
+import tls from 'node:tls'
 
-const [host, sizeS, connsS, warmupS, durationS, sliceS, ...portsS] = process.argv.slice(2)
+const argv = process.argv.slice(2)
+const ca = argv[0]?.startsWith('--tls=') ? readFileSync(argv.shift().slice(6)) : null
+const [host, sizeS, connsS, warmupS, durationS, sliceS, ...portsS] = argv
 const size = Number(sizeS)
 const nconns = Number(connsS)
 const warmupMs = Number(warmupS)
@@ -28,7 +34,9 @@ const targets = portsS.map(Number).map(() => ({ conns: [], requests: 0, activeMs
 
 function connect (port, target) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port, noDelay: true })
+    const socket = ca === null
+      ? net.connect({ host, port, noDelay: true })
+      : tls.connect({ host, port, noDelay: true, ca })
     const conn = { socket, received: 0, start: 0, busy: false }
     socket.on('data', (chunk) => {
       conn.received += chunk.length
@@ -50,7 +58,7 @@ function connect (port, target) {
       console.error(`echo-client: ${err.message}`)
       process.exit(3)
     })
-    socket.once('connect', () => resolve(conn))
+    socket.once(ca === null ? 'connect' : 'secureConnect', () => resolve(conn))
     socket.once('error', reject)
   })
 }

@@ -1,28 +1,42 @@
-// One echo server for bench/suites/tcp-echo.mjs, run in a process of its own:
+// One echo server for bench/suites/tcp-echo.mjs and tls-echo.mjs, in a process of its own:
 //
-//   node bench/lib/echo-server.mjs <net | wireline | wireline-data | wireline-buffered>
+//   node bench/lib/echo-server.mjs <net | wireline | wireline-data | wireline-buffered> [--tls]
 //
+// With --tls the same echoes run over TLS (the test certificate of @wireline/core/testing):
+// `net` becomes the canonical raw `tls.createServer` echo, the wireline ones pass
+// `ssl: serverTls()` (wireline-data has no TLS form: TLS always reads through 'data').
 // It listens on 127.0.0.1 (a free port), prints `PORT <n>`, and then answers the bench on
 // stdin/stdout, one line each: `mark` starts the measured window, `report` ends it and prints
 // `REPORT {"cpu_us": ..., "wall_ms": ..., "max_rss_kib": ...}` (the server's own
 // process.cpuUsage() over the window, and its peak RSS since it started). Stdin's end exits.
 import net from 'node:net'
 import { createInterface } from 'node:readline'
+import tls from 'node:tls'
 import { createServer as createBufferedServer } from '@wireline/buffered'
 import { setAcceptedSocketFastPath } from '@wireline/core'
+import { serverTls } from '@wireline/core/testing'
 import { createServer } from '@wireline/stream'
 
 const BACKLOG = 511 // Node's default for net.Server; wireline's is asyncio's 100
+const useTls = process.argv.includes('--tls')
+/** wireline's `ssl` option: the test server certificate, or none. */
+const ssl = useTls ? serverTls() : undefined
 
-/** The canonical raw `net` echo: 'data' → write(), pause() when write() says so, resume() on 'drain'. */
+/**
+ * The canonical raw `net` echo: 'data' → write(), pause() when write() says so, resume() on
+ * 'drain'; over TLS the same on `tls.createServer`'s sockets.
+ */
 function netServer () {
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  const onSocket = (socket) => {
     socket.on('data', (chunk) => {
       if (!socket.write(chunk)) socket.pause()
     })
     socket.on('drain', () => socket.resume())
     socket.on('error', () => {})
-  })
+  }
+  const server = useTls
+    ? tls.createServer({ ...serverTls(), noDelay: true }, onSocket)
+    : net.createServer({ noDelay: true }, onSocket)
   return new Promise((resolve) => {
     server.listen({ host: '127.0.0.1', port: 0, backlog: BACKLOG }, () => resolve(server.address().port))
   })
@@ -56,7 +70,7 @@ class BufferedEcho {
 
 async function wirelineServer (fastPath) {
   setAcceptedSocketFastPath(fastPath)
-  const server = await createServer(() => new Echo(), '127.0.0.1', 0, { backlog: BACKLOG })
+  const server = await createServer(() => new Echo(), '127.0.0.1', 0, { backlog: BACKLOG, ssl })
   return server.addresses()[0][1]
 }
 
@@ -64,9 +78,9 @@ const variant = process.argv[2]
 let port
 if (variant === 'net') port = await netServer()
 else if (variant === 'wireline') port = await wirelineServer(true)
-else if (variant === 'wireline-data') port = await wirelineServer(false)
+else if (variant === 'wireline-data' && !useTls) port = await wirelineServer(false)
 else if (variant === 'wireline-buffered') {
-  const server = await createBufferedServer(() => new BufferedEcho(), '127.0.0.1', 0, { backlog: BACKLOG })
+  const server = await createBufferedServer(() => new BufferedEcho(), '127.0.0.1', 0, { backlog: BACKLOG, ssl })
   port = server.addresses()[0][1]
 }
 else {

@@ -1,7 +1,13 @@
 /*
  * Ping-pong TCP echo load generator for bench/suites/tcp-echo.mjs.
  *
- *   tcp-echo-client HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]
+ *   tcp-echo-client [--tls=CA_FILE] HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]
+ *
+ * With --tls (only in a build with -DWITH_OPENSSL, linked with -lssl -lcrypto): every
+ * connection does a TLS handshake first (blocking, before the clock starts), trusting the CA
+ * certificates in CA_FILE and checking the server's certificate against HOST (an IP address),
+ * and then the same ping-pong runs over TLS records (SSL_read/SSL_write on the non-blocking
+ * socket). Everything else below is the same for both.
  *
  * Opens CONNS connections to each server (one PORT per server variant). Each connection sends
  * SIZE bytes, waits until SIZE bytes came back, and repeats: one request in flight per
@@ -41,9 +47,17 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef WITH_OPENSSL
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#endif
 
 struct conn {
   int fd;
+#ifdef WITH_OPENSSL
+  SSL *ssl; /* NULL without --tls */
+#endif
   int target;
   size_t sent;     /* bytes of the current request written */
   size_t received; /* bytes of the current response read */
@@ -84,6 +98,52 @@ static void die(const char *what) {
   exit(2);
 }
 
+#ifdef WITH_OPENSSL
+static SSL_CTX *tls_ctx; /* NULL without --tls */
+
+static void die_tls(const char *what) {
+  fprintf(stderr, "tcp-echo-client: %s\n", what);
+  ERR_print_errors_fp(stderr);
+  exit(2);
+}
+#endif
+
+/*
+ * read()/write() on a connection, or SSL_read()/SSL_write() over TLS. Both return the byte
+ * count, 0 at the peer's end, or -1 with errno EAGAIN when the call has to wait for the socket
+ * (for TLS, whichever way the record layer needs) or another errno on failure.
+ */
+static ssize_t conn_read(struct conn *c, void *buf, size_t len) {
+#ifdef WITH_OPENSSL
+  if (c->ssl) {
+    int n = SSL_read(c->ssl, buf, len > (size_t)INT32_MAX ? INT32_MAX : (int)len);
+    if (n > 0) return n;
+    int e = SSL_get_error(c->ssl, n);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) { errno = EAGAIN; return -1; }
+    if (e == SSL_ERROR_ZERO_RETURN) return 0;
+    if (e != SSL_ERROR_SYSCALL) die_tls("SSL_read");
+    if (errno == 0) errno = ECONNRESET;
+    return -1;
+  }
+#endif
+  return read(c->fd, buf, len);
+}
+
+static ssize_t conn_write(struct conn *c, const void *buf, size_t len) {
+#ifdef WITH_OPENSSL
+  if (c->ssl) {
+    int n = SSL_write(c->ssl, buf, len > (size_t)INT32_MAX ? INT32_MAX : (int)len);
+    if (n > 0) return n;
+    int e = SSL_get_error(c->ssl, n);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) { errno = EAGAIN; return -1; }
+    if (e != SSL_ERROR_SYSCALL) die_tls("SSL_write");
+    if (errno == 0) errno = EPIPE;
+    return -1;
+  }
+#endif
+  return write(c->fd, buf, len);
+}
+
 static int epfd;
 static unsigned char *sendbuf, *recvbuf;
 static size_t size, recvcap;
@@ -103,7 +163,7 @@ static void set_out(struct conn *c, int on) {
 /* Writes as much of the current request as the kernel takes. */
 static void pump_out(struct conn *c) {
   while (c->sent < size) {
-    ssize_t n = write(c->fd, sendbuf + c->sent, size - c->sent);
+    ssize_t n = conn_write(c, sendbuf + c->sent, size - c->sent);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
@@ -133,9 +193,18 @@ static void record(struct target *t, uint64_t ns) {
   t->lat[t->nlat++] = ns;
 }
 
+static int is_tls(const struct conn *c) {
+#ifdef WITH_OPENSSL
+  return c->ssl != NULL;
+#else
+  (void)c;
+  return 0;
+#endif
+}
+
 static void on_readable(struct conn *c) {
   for (;;) {
-    ssize_t n = read(c->fd, recvbuf, recvcap);
+    ssize_t n = conn_read(c, recvbuf, recvcap);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       if (errno == EINTR) continue;
@@ -157,7 +226,8 @@ static void on_readable(struct conn *c) {
       if (!draining) start_request(c);
       return; /* the next response cannot be here yet */
     }
-    if ((size_t)n < recvcap) return; /* drained what the kernel had */
+    /* A short read drained what the kernel had; TLS returns one record per call, so it reads on. */
+    if ((size_t)n < recvcap && !is_tls(c)) return;
   }
 }
 
@@ -167,9 +237,28 @@ static void start_slice(int t) {
 }
 
 int main(int argc, char **argv) {
+  const char *cafile = NULL;
+  if (argc > 1 && strncmp(argv[1], "--tls=", 6) == 0) {
+    cafile = argv[1] + 6;
+    argv++;
+    argc--;
+  }
   if (argc < 8) {
-    fprintf(stderr, "usage: %s HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]\n", argv[0]);
+    fprintf(stderr, "usage: %s [--tls=CA_FILE] HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]\n", argv[0]);
     return 1;
+  }
+  if (cafile) {
+#ifdef WITH_OPENSSL
+    tls_ctx = SSL_CTX_new(TLS_client_method());
+    if (!tls_ctx) die_tls("SSL_CTX_new");
+    if (SSL_CTX_load_verify_locations(tls_ctx, cafile, NULL) != 1) die_tls("SSL_CTX_load_verify_locations");
+    SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, NULL);
+    /* SSL_write returns after each record sent, so `sent` advances as with write(). */
+    SSL_CTX_set_mode(tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+#else
+    fprintf(stderr, "tcp-echo-client: --tls needs a build with -DWITH_OPENSSL\n");
+    return 1;
+#endif
   }
   const char *host = argv[1];
   size = (size_t)strtoul(argv[2], NULL, 10);
@@ -209,6 +298,14 @@ int main(int argc, char **argv) {
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
+#ifdef WITH_OPENSSL
+      if (tls_ctx) { /* the handshake, blocking: the servers answer from their own processes */
+        c->ssl = SSL_new(tls_ctx);
+        if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1) die_tls("SSL_new");
+        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), host) != 1) die_tls("X509_VERIFY_PARAM_set1_ip_asc");
+        if (SSL_connect(c->ssl) != 1) die_tls("TLS handshake (SSL_connect)");
+      }
+#endif
       int fl = fcntl(fd, F_GETFL);
       if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) die("fcntl");
       c->fd = fd;
@@ -267,7 +364,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tcp-echo-client: server %d: connection error or hangup\n", c->target);
         return 3;
       }
-      if (events[i].events & EPOLLOUT) pump_out(c);
+      /* Over TLS a write may wait for input (the record layer): retry it on any event. */
+      if ((events[i].events & EPOLLOUT) || (is_tls(c) && c->busy && c->sent < size)) pump_out(c);
       if (events[i].events & EPOLLIN) on_readable(c);
     }
   }
@@ -288,6 +386,11 @@ int main(int argc, char **argv) {
   printf("END {\"cpu_s\":%.6f,\"cpu_share\":%.4f,\"seconds\":%.6f}\n", cpu, seconds > 0 ? cpu / seconds : 0.0,
          seconds);
   for (int t = 0; t < ntargets; t++)
-    for (int i = 0; i < nconns; i++) close(targets[t].conns[i].fd);
+    for (int i = 0; i < nconns; i++) {
+#ifdef WITH_OPENSSL
+      if (targets[t].conns[i].ssl) SSL_free(targets[t].conns[i].ssl);
+#endif
+      close(targets[t].conns[i].fd);
+    }
   return 0;
 }
