@@ -123,3 +123,15 @@ export function isSystemError (err: unknown): err is NodeJS.ErrnoException {
   return typeof e.syscall === 'string' || typeof e.errno === 'number' ||
     (typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code))
 }
+
+/** Throws `TypeError` unless `protocol` is an object (what `setProtocol` and the entry points take). */
+export function checkProtocol (protocol: unknown): void {
+  if (typeof protocol !== 'object' || protocol === null) {
+    throw invalidArgType(`protocol must be an object, got ${protocol === null ? 'null' : typeof protocol}`)
+  }
+}
+
+/** What a callback threw, as an `Error` (a thrown non-Error value is wrapped). */
+export function asError (value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
+}

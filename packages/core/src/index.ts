@@ -23,7 +23,7 @@ export {
 export type { ExceptionContext, ExceptionHandler } from './exception-handler.js'
 export {
   InvalidStateError, SendfileNotAvailableError, ServerClosedError, TimeoutError, UnsupportedError,
-  WirelineError, WriteAfterEofError, invalidArgType, invalidArgValue, isSystemError, outOfRange,
+  WirelineError, WriteAfterEofError, asError, checkProtocol, invalidArgType, invalidArgValue, isSystemError, outOfRange,
 } from './errors.js'
 export * from './constants.js'
 export { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'

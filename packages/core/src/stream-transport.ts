@@ -1,7 +1,7 @@
 import * as net from 'node:net'
 import { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
 import { COPY_READ_MAX, LOG_THRESHOLD_FOR_CONNLOST_WRITES, READ_BUFFER_SIZE } from './constants.js'
-import { InvalidStateError, UnsupportedError, WriteAfterEofError, invalidArgType } from './errors.js'
+import { InvalidStateError, UnsupportedError, WriteAfterEofError, asError, checkProtocol } from './errors.js'
 import { callExceptionHandler } from './exception-handler.js'
 import { WriteFlowControl } from './flow-control.js'
 import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from './protocol.js'
@@ -301,9 +301,7 @@ export class StreamTransport implements Transport {
   }
 
   setProtocol (protocol: AnyProtocol): void {
-    if (typeof protocol !== 'object' || protocol === null) {
-      throw invalidArgType(`protocol must be an object, got ${protocol === null ? 'null' : typeof protocol}`)
-    }
+    checkProtocol(protocol)
     this.#protocol = protocol as ProtocolCallbacks
     this.#buffered = typeof this.#protocol.getBuffer === 'function'
   }
@@ -926,6 +924,3 @@ function connectionLostError (): Error {
   return Object.assign(new Error('Connection lost'), { code: 'ECONNRESET' })
 }
 
-function asError (value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value))
-}

@@ -1,5 +1,5 @@
 import { validateOptions } from './connect.js'
-import { InvalidStateError, invalidArgType } from './errors.js'
+import { InvalidStateError, checkProtocol, invalidArgType } from './errors.js'
 import { StreamTransport } from './stream-transport.js'
 import { tlsSetup } from './streams.js'
 import { TLS_EOF_WARNING, clientHandshake, parseClientTLS, parseServerTLS, serverHandshake } from './tls.js'
@@ -35,7 +35,7 @@ export function upgradeToTls (
   if (!(transport instanceof StreamTransport)) {
     throw invalidArgType('transport must be a wireline TCP or Unix transport')
   }
-  if (typeof protocol !== 'object' || protocol === null) throw invalidArgType('protocol must be an object')
+  checkProtocol(protocol)
   const o = validateOptions(options)
   const serverSide = o.serverSide ?? false
   if (typeof serverSide !== 'boolean') throw invalidArgType('serverSide must be a boolean')

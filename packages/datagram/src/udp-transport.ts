@@ -1,8 +1,8 @@
 import * as dns from 'node:dns'
 import type * as dgram from 'node:dgram'
 import {
-  LOG_THRESHOLD_FOR_CONNLOST_WRITES, WriteFlowControl, callExceptionHandler, invalidArgType, invalidArgValue, kTransport,
-  toBuffer,
+  LOG_THRESHOLD_FOR_CONNLOST_WRITES, WriteFlowControl, asError, callExceptionHandler, checkProtocol, invalidArgValue,
+  kTransport, toBuffer,
 } from '@wireline/core'
 import type { AnyProtocol, WriteBufferLimits, WriteData } from '@wireline/core'
 import { checkAddress, formatAddress, literalFamily, missingArgs } from './address.js'
@@ -143,9 +143,7 @@ export class UDPTransport implements DatagramTransport {
   }
 
   setProtocol (protocol: AnyProtocol): void {
-    if (typeof protocol !== 'object' || protocol === null) {
-      throw invalidArgType(`protocol must be an object, got ${protocol === null ? 'null' : typeof protocol}`)
-    }
+    checkProtocol(protocol)
     this.#protocol = protocol as DatagramProtocolShape
   }
 
@@ -425,6 +423,3 @@ function isNotRunning (err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ERR_SOCKET_DGRAM_NOT_RUNNING'
 }
 
-function asError (value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value))
-}

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import type * as net from 'node:net'
 import {
-  callExceptionHandler, invalidArgType, kTransport, makeReadPipeTransport, makeWritePipeTransport,
+  asError, callExceptionHandler, checkProtocol, invalidArgType, kTransport, makeReadPipeTransport, makeWritePipeTransport,
 } from '@wireline/core'
 import type { AnyProtocol, OnreadBridge, ReadTransport, StreamTransport, WriteTransport } from '@wireline/core'
 import { ReadSubprocessPipeProto, WriteSubprocessPipeProto } from './pipe-protocols.js'
@@ -295,9 +295,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
   }
 
   setProtocol (protocol: AnyProtocol): void {
-    if (typeof protocol !== 'object' || protocol === null) {
-      throw invalidArgType(`protocol must be an object, got ${protocol === null ? 'null' : typeof protocol}`)
-    }
+    checkProtocol(protocol)
     this.#protocol = protocol as SubprocessProtocolShape
   }
 
@@ -325,6 +323,3 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
   }
 }
 
-function asError (value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value))
-}
