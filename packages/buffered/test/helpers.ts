@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import * as net from 'node:net'
 import { onTestFinished } from 'vitest'
-import { captureExceptions, setAcceptedSocketFastPath } from '@wireline/core/testing'
+import { setAcceptedSocketFastPath, watchExceptions as watchReports } from '@wireline/core/testing'
 import type { Server } from '../src/index.js'
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -26,14 +26,9 @@ export function acceptPath (fast: boolean): void {
   onTestFinished(() => { setAcceptedSocketFastPath(true) })
 }
 
-/** Fails the test at its end if anything reached the exception handler that it did not take. */
-export function watchExceptions (): { take: () => Array<Record<string, unknown>> } {
-  const cap = captureExceptions()
-  onTestFinished(() => {
-    cap.restore()
-    if (cap.contexts.length > 0) throw new Error(`unexpected exception-handler calls: ${cap.contexts.map((c) => c.message).join('; ')}`)
-  })
-  return { take: () => cap.contexts.splice(0) as Array<Record<string, unknown>> }
+/** Reports to the exception handler during this test; any the test did not `take()` fail it. */
+export function watchExceptions (): ReturnType<typeof watchReports> {
+  return watchReports(onTestFinished)
 }
 
 /** A plain net server that sends `data` to each client, then ends (or just waits, when `end` is false). */

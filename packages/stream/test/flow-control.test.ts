@@ -1,19 +1,9 @@
-import type * as net from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { RecordingProtocol, assertTrace, withTimeout } from '@wireline/core/testing'
 import { createConnection, type Transport } from '../src/index.js'
-import { collect, rawServer, watchExceptions } from './helpers.js'
+import { collect, rawServer, watchExceptions, stalled } from './helpers.js'
 
 const T = 10_000
-
-/** A connection to a raw peer that does not read until told to. */
-async function stalled (options = {}): Promise<{ t: Transport, p: RecordingProtocol, s: net.Socket }> {
-  const peer = await rawServer({ pauseOnConnect: true })
-  const p = new RecordingProtocol(options)
-  const [t] = await createConnection(() => p, '127.0.0.1', peer.port)
-  const s = await peer.next()
-  return { t, p, s }
-}
 
 /** Writes until the kernel is full and the transport buffers (with limits that never pause). */
 function fillKernel (t: Transport): void {

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import * as net from 'node:net'
 import { onTestFinished } from 'vitest'
-import { captureExceptions, setAcceptedSocketFastPath } from '@wireline/core/testing'
-import { Protocol, type Server, type Transport } from '../src/index.js'
+import { RecordingProtocol, setAcceptedSocketFastPath, watchExceptions as watchReports } from '@wireline/core/testing'
+import type { StreamRecorderOptions } from '@wireline/core/testing'
+import { Protocol, createConnection, type Server, type Transport } from '../src/index.js'
 
 /** The port a server listens on (its first address). */
 export function portOf (server: Server): number {
@@ -27,19 +28,9 @@ export function cleanupTransport<T extends Transport> (transport: T): T {
   return transport
 }
 
-/**
- * Exceptions reported to the handler during the test; the test fails at the end if any were
- * reported that the test did not take (`expectReported` empties the list).
- */
-export function watchExceptions (): { take: () => unknown[] } {
-  const cap = captureExceptions()
-  onTestFinished(() => {
-    cap.restore()
-    if (cap.contexts.length > 0) {
-      throw new Error(`unexpected exception-handler calls: ${cap.contexts.map((c) => c.message).join('; ')}`)
-    }
-  })
-  return { take: () => cap.contexts.splice(0) }
+/** Reports to the exception handler during this test; any the test did not `take()` fail it. */
+export function watchExceptions (): ReturnType<typeof watchReports> {
+  return watchReports(onTestFinished)
 }
 
 /** A plain `net` server as the peer: every accepted socket is handed out in order. */
@@ -133,4 +124,13 @@ export class Echo extends Protocol {
   transport!: Transport
   override connectionMade (t: Transport): void { this.transport = t }
   override dataReceived (data: Uint8Array): void { this.transport.write(data) }
+}
+
+/** A connection to a raw peer that does not read until told to. */
+export async function stalled (options: StreamRecorderOptions = {}): Promise<{ t: Transport, p: RecordingProtocol, s: net.Socket }> {
+  const peer = await rawServer({ pauseOnConnect: true })
+  const p = new RecordingProtocol(options)
+  const [t] = await createConnection(() => p, '127.0.0.1', peer.port)
+  const s = await peer.next()
+  return { t, p, s }
 }

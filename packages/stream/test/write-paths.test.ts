@@ -6,22 +6,13 @@ import { join } from 'node:path'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { RecordingProtocol, assertTrace, setSocketWriteFastPath, tempDir, withTimeout } from '@wireline/core/testing'
 import { createConnection, createServer, createUnixConnection, createUnixServer, type Transport } from '../src/index.js'
-import { cleanupServer, collect, payload, rawServer, sha256, turn, watchExceptions } from './helpers.js'
+import { cleanupServer, collect, payload, sha256, turn, watchExceptions, stalled } from './helpers.js'
 
 const T = 15_000
 
 function writePath (direct: boolean): void {
   setSocketWriteFastPath(direct)
   onTestFinished(() => { setSocketWriteFastPath(true) })
-}
-
-/** A connection to a raw peer that does not read until told to. */
-async function stalled (options = {}): Promise<{ t: Transport, p: RecordingProtocol, s: net.Socket }> {
-  const peer = await rawServer({ pauseOnConnect: true })
-  const p = new RecordingProtocol(options)
-  const [t] = await createConnection(() => p, '127.0.0.1', peer.port)
-  const s = await peer.next()
-  return { t, p, s }
 }
 
 /** Chunk sizes that mix small writes, writes around the marks, and writes the kernel splits. */

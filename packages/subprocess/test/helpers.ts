@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { onTestFinished } from 'vitest'
-import { RecordingSubprocessProtocol, captureExceptions, withTimeout } from '@wireline/core/testing'
+import { RecordingSubprocessProtocol, withTimeout, watchExceptions as watchReports } from '@wireline/core/testing'
 import type { SubprocessRecorderOptions } from '@wireline/core/testing'
 import { subprocessExec } from '../src/index.js'
 import type { SubprocessOptions, SubprocessTransport } from '../src/index.js'
@@ -48,19 +48,9 @@ export async function untilText (p: Recorder, fd: number, text: string): Promise
   await withTimeout(p.until(() => p.received(fd).toString().includes(text)), T, `"${text.trim()}" on fd ${fd}`)
 }
 
-/**
- * Exceptions reported to the handler during the test; the test fails at the end if any were
- * reported that it did not `take()`.
- */
-export function watchExceptions (): { take: () => Array<{ message: string, exception?: unknown }> } {
-  const cap = captureExceptions()
-  onTestFinished(() => {
-    cap.restore()
-    if (cap.contexts.length > 0) {
-      throw new Error(`unexpected exception-handler calls: ${cap.contexts.map((c) => c.message).join('; ')}`)
-    }
-  })
-  return { take: () => cap.contexts.splice(0) }
+/** Reports to the exception handler during this test; any the test did not `take()` fail it. */
+export function watchExceptions (): ReturnType<typeof watchReports> {
+  return watchReports(onTestFinished)
 }
 
 export function sha256 (data: Uint8Array): string {

@@ -17,6 +17,22 @@ export function captureExceptions (): { contexts: ExceptionContext[], restore: (
 }
 
 /**
+ * Captures exception-handler reports for one test and fails it at its end if any are left
+ * that the test did not `take()`. `onFinished` registers the end-of-test check (vitest's
+ * `onTestFinished`, node:test's `t.after`, ...), so the kit stays free of any test runner.
+ */
+export function watchExceptions (onFinished: (check: () => void) => void): { take: () => ExceptionContext[] } {
+  const cap = captureExceptions()
+  onFinished(() => {
+    cap.restore()
+    if (cap.contexts.length > 0) {
+      throw new Error(`unexpected exception-handler calls: ${cap.contexts.map((c) => c.message).join('; ')}`)
+    }
+  })
+  return { take: () => cap.contexts.splice(0) }
+}
+
+/**
  * A connected pair of TCP sockets on 127.0.0.1 (what `socket.socketpair()` gives in Python),
  * made with a throwaway listener that stops listening before this resolves.
  */
