@@ -101,8 +101,9 @@ describe('startTls', () => {
   })
 
   it('interoperates: a wireline client upgrades against a node:tls server side, and the reverse', async () => {
-    // a plain net server that upgrades with new tls.TLSSocket after 'STARTTLS'
-    const peer = await rawServer()
+    // a plain net server that upgrades with new tls.TLSSocket after 'STARTTLS' (and, as TLS
+    // peers do, answers our close_notify with its own)
+    const peer = await rawServer({ allowHalfOpen: false })
     const [old, p] = await createConnection(() => new RecordingProtocol(), '127.0.0.1', peer.port)
     const s = await peer.next()
     const secured = new Promise<tls.TLSSocket>((resolve) => {

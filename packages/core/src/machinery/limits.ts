@@ -11,3 +11,6 @@ export const COPY_READ_MAX = 16 * 1024
 
 /** asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES: warn once this many writes after close were dropped. */
 export const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5
+
+/** asyncio's SSL_SHUTDOWN_TIMEOUT: how long a closing TLS transport waits for the peer's close_notify, in milliseconds. */
+export const SSL_SHUTDOWN_TIMEOUT = 30_000

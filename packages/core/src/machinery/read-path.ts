@@ -58,6 +58,8 @@ export class ReadPath implements ReadSink {
   #eofPending = false
   #closePending = false
   #heldScheduled = false
+  /** Closing: what still arrives is read and dropped (see `discardInput()`). */
+  #discarding = false
 
   constructor (socket: net.Socket, host: ReadHost, kind: TransportKind, bridge: OnreadBridge | null) {
     this.#socket = socket
@@ -111,6 +113,7 @@ export class ReadPath implements ReadSink {
 
   /** Starts or stops the socket's reading to match the state. */
   update (): void {
+    if (this.#discarding) return
     if (!this.#wantRead()) {
       this.#socket.pause()
       return
@@ -120,6 +123,19 @@ export class ReadPath implements ReadSink {
       this.#scheduleHeld()
       return
     }
+    this.#socket.resume()
+  }
+
+  /**
+   * The transport is closing: nothing more reaches the protocol, but the socket goes on
+   * reading, and dropping, what still arrives until it is gone. Closing a socket with unread
+   * bytes in the kernel makes it send a reset instead of a FIN, and a reset throws away what
+   * we wrote and the peer has not read yet (a TLS 1.3 server's session tickets are enough to
+   * cause it): every byte written before `close()` must reach the peer.
+   */
+  discardInput (): void {
+    this.#discarding = true
+    this.dropHeld()
     this.#socket.resume()
   }
 
@@ -222,7 +238,7 @@ export class ReadPath implements ReadSink {
 
   /** A read landed in `buf` (the onread callback). */
   onRead (nread: number, buf: Uint8Array): boolean {
-    if (this.#host.isClosing()) return false
+    if (this.#host.isClosing()) return !this.#discarding
     const protocol = this.#host.getProtocol() as ReadingProtocol
     if (buf === this.#protoBuf) {
       this.#protoBuf = null
@@ -271,6 +287,7 @@ export class ReadPath implements ReadSink {
   }
 
   readonly #onResume = (): void => {
+    if (this.#discarding) return
     if (!this.#wantRead() || this.#held !== null) this.#socket.pause()
   }
 

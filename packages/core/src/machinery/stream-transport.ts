@@ -6,6 +6,7 @@ import { kTransport } from '../transport.js'
 import type { Transport, WriteBufferLimits, WriteData } from '../transport.js'
 import { asError, checkProtocol } from './args.js'
 import { toBuffer, toBuffers } from './bytes.js'
+import { SSL_SHUTDOWN_TIMEOUT } from './limits.js'
 import type { OnreadBridge } from './onread-bridge.js'
 import { ReadPath } from './read-path.js'
 import type { ReadingProtocol } from './read-path.js'
@@ -135,7 +136,7 @@ export class StreamTransport implements Transport {
   close (): void {
     if (this.#closing) return
     this.#closing = true
-    this.#reader?.update()
+    this.#reader?.discardInput()
     if (this.#writer.isEmpty()) this.#finishClose()
   }
 
@@ -325,7 +326,7 @@ export class StreamTransport implements Transport {
 
   /** After an upgrade: resumes the protocol if it was paused and the new buffer is low enough. */
   resumeAfterUpgrade (): void {
-    if (this.#writer.flow.paused && !this.#lost) this.#writer.flow.maybeResume(this.#writer.size())
+    if (this.#writer.flow.paused && !this.#closing) this.#writer.flow.maybeResume(this.#writer.size())
   }
 
   // ---------------------------------------------------------------- errors and the end
@@ -355,10 +356,21 @@ export class StreamTransport implements Transport {
     if (this.#finishing || this.#lost) return
     this.#finishing = true
     if (this.#reader?.settleDeferredClose() === true) return
-    if (this.#kind.closeMode === 'destroy') {
-      this.#socket.destroy()
-    } else {
-      this.#socket.destroySoon()
+    const socket = this.#socket
+    switch (this.#kind.closeMode) {
+      case 'destroy':
+        socket.destroy()
+        break
+      case 'end':
+        socket.destroySoon()
+        break
+      case 'shutdown': {
+        // The read path keeps reading (and dropping) while closing, so the peer's end is seen.
+        const timer = setTimeout(() => socket.destroy(), SSL_SHUTDOWN_TIMEOUT).unref()
+        socket.once('end', () => socket.destroy())
+        socket.once('close', () => clearTimeout(timer))
+        socket.end()
+      }
     }
   }
 

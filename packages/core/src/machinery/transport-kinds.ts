@@ -19,8 +19,14 @@ export interface TransportKind {
   readonly eofKeepOpenWarning?: string
   /** `writeEof()` is the close (a write pipe has no half-close: EOF means closing it). */
   readonly writeEofCloses: boolean
-  /** How the socket ends once a `close()` has flushed: `end` (FIN or close_notify) or `destroy`. */
-  readonly closeMode: 'end' | 'destroy'
+  /**
+   * How the socket ends once a `close()` has flushed: `end` sends FIN and closes once the
+   * kernel has everything; `shutdown` sends close_notify and FIN and waits for the peer's own
+   * (TLS: the TLS layer reports its writes done before the socket underneath has sent them,
+   * and closing then would lose them; asyncio waits for close_notify the same way, up to
+   * `SSL_SHUTDOWN_TIMEOUT`); `destroy` closes at once (a pipe's end).
+   */
+  readonly closeMode: 'end' | 'shutdown' | 'destroy'
   /** Can be upgraded in place by `startTls` (both sides, a socket underneath). */
   readonly upgradable: boolean
 }
@@ -44,6 +50,7 @@ export const UNIX: TransportKind = { name: 'UnixTransport', ...socketKind }
  */
 export const TLS: TransportKind = {
   ...socketKind, name: 'TLSTransport', canWriteEof: false, eofAlwaysCloses: true, eofKeepOpenWarning: TLS_EOF_WARNING,
+  closeMode: 'shutdown',
 }
 
 /**

@@ -34,12 +34,22 @@ export class BaseRecorder<T extends BaseTransport = Transport> {
   lostWith: Error | null | undefined = undefined
   readonly #made = new Deferred<T>()
   readonly #lost = new Deferred<Error | null>()
-  protected readonly options: RecorderOptions<T>
+  /** The options it was made with; `hook()` changes them. */
+  readonly options: RecorderOptions<T>
   #throws = 0
   #waiters: Waiter[] = []
 
   constructor (options: RecorderOptions<T> = {}) {
     this.options = options
+  }
+
+  /**
+   * Adds or replaces behaviour hooks after construction (`onData`, `onResumeWriting`, ...: the
+   * names of this recorder's options), for hooks that need state made after the protocol.
+   */
+  hook (hooks: Partial<this['options']>): this {
+    Object.assign(this.options, hooks)
+    return this
   }
 
   /** Resolves with the transport once `connectionMade` ran. */
@@ -141,7 +151,7 @@ export class RecordingProtocol extends BaseRecorder<Transport> {
   readonly chunks: Uint8Array[] = []
   bytes = 0
   readonly #eof = new Deferred<void>()
-  declare protected readonly options: StreamRecorderOptions
+  declare readonly options: StreamRecorderOptions
 
   constructor (options: StreamRecorderOptions = {}) {
     super(options)
@@ -197,7 +207,7 @@ export class RecordingBufferedProtocol extends BaseRecorder<Transport> {
   bytes = 0
   #last: Uint8Array | null = null
   readonly #eof = new Deferred<void>()
-  declare protected readonly options: BufferedRecorderOptions
+  declare readonly options: BufferedRecorderOptions
 
   constructor (options: BufferedRecorderOptions = {}) {
     super(options)
@@ -255,7 +265,7 @@ export interface DatagramRecorderOptions<T extends BaseTransport> extends Record
 export class RecordingDatagramProtocol<T extends BaseTransport = BaseTransport> extends BaseRecorder<T> {
   readonly datagrams: Array<[data: Uint8Array, addr: Address]> = []
   readonly errors: Error[] = []
-  declare protected readonly options: DatagramRecorderOptions<T>
+  declare readonly options: DatagramRecorderOptions<T>
 
   constructor (options: DatagramRecorderOptions<T> = {}) {
     super(options)
@@ -295,7 +305,7 @@ export class RecordingSubprocessProtocol<T extends BaseTransport = BaseTransport
   readonly output = new Map<number, Uint8Array[]>()
   readonly pipeErrors = new Map<number, Error | null>()
   readonly #exited = new Deferred<void>()
-  declare protected readonly options: SubprocessRecorderOptions<T>
+  declare readonly options: SubprocessRecorderOptions<T>
 
   constructor (options: SubprocessRecorderOptions<T> = {}) {
     super(options)
