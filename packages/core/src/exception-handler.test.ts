@@ -1,6 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { callExceptionHandler, getExceptionHandler, setExceptionHandler } from './exception-handler.js'
 
+// These tests are about the handler itself: each starts from the default (the test hygiene's
+// handler, installed by vitest.setup.ts, comes back after each).
+beforeEach(() => setExceptionHandler(null))
 afterEach(() => setExceptionHandler(null))
 
 describe('exception handler', () => {

@@ -23,10 +23,10 @@ transportCompliance(runner, { name: 'TLS client', connect: (p) => tcpClient(p, t
 transportCompliance(runner, { name: 'TLS accepted by a Server', connect: (p) => tcpAccepted(p, { secure: true }), ...secure })
 transportCompliance(runner, { name: 'TLS after startTls', connect: upgradedTls, ...secure })
 transportCompliance(runner, {
-  name: 'read pipe', connect: (p) => catPipe(p, 'read'), reads: true, writes: false, writeEof: 'unsupported',
+  name: "read pipe (a child's stdout)", connect: (p) => catPipe(p, 'read'), reads: true, writes: false, writeEof: 'unsupported',
   eofAlwaysCloses: true, protocols: both, extraInfo: ['pipe'],
 })
 transportCompliance(runner, {
-  name: 'write pipe', connect: (p) => catPipe(p, 'write'), reads: false, writes: true, writeEof: 'closes',
+  name: "write pipe (a child's stdin)", connect: (p) => catPipe(p, 'write'), reads: false, writes: true, writeEof: 'closes',
   eofAlwaysCloses: false, extraInfo: ['pipe'],
 })
