@@ -137,3 +137,15 @@ export function sendfile (
 ): Promise<number> {
   return sendfileThrough(transport, file, offset, count)
 }
+
+export { openConnection, openUnixConnection, startServer, startUnixServer } from './high-level.js'
+export type {
+  OpenConnectionOptions, OpenUnixConnectionOptions, StartServerOptions, StartUnixServerOptions,
+} from './high-level.js'
+export { StreamReader } from './stream-reader.js'
+export type { Separator, StreamReaderOptions } from './stream-reader.js'
+export { StreamWriter } from './stream-writer.js'
+export type { StreamStartTlsOptions } from './stream-writer.js'
+export { StreamReaderProtocol } from './stream-reader-protocol.js'
+export type { ClientConnected } from './stream-reader-protocol.js'
+export { IncompleteReadError, LimitOverrunError } from './stream-errors.js'
