@@ -129,8 +129,12 @@ export class ByteBuffer {
 
   /** Done with chunks[head]: forget it, and compact the list now and then. */
   #drop (): void {
-    this.#chunks[this.#head++] = undefined
     this.#offset = 0
+    if (this.#head === 0 && this.#chunks.length === 1) {
+      this.#chunks.pop() // the common case, and cheaper than setting the length
+      return
+    }
+    this.#chunks[this.#head++] = undefined
     if (this.#head === this.#chunks.length) {
       this.#chunks.length = 0
       this.#head = 0

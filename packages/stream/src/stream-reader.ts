@@ -42,7 +42,17 @@ export class StreamReader {
   #exception: Error | null = null
   #transport: ReadTransport | null = null
   #paused = false
-  #waiter: { promise: Promise<void>, resolve: () => void, reject: (err: Error) => void } | null = null
+  // The read waiting for feedData, feedEof or setException (one at a time, as in asyncio):
+  // `waitN` > 0 is a read(n), which takes its bytes when woken; 0 a wait that re-checks.
+  #waiting = false
+  #waitN = 0
+  #resolve: ((value: Uint8Array | undefined) => void) | null = null
+  #reject: ((err: Error) => void) | null = null
+  readonly #executor = (resolve: (value: Uint8Array | undefined) => void, reject: (err: Error) => void): void => {
+    this.#resolve = resolve
+    this.#reject = reject
+  }
+
   #readable: ReadableStream<Uint8Array> | null = null
 
   static {
@@ -66,10 +76,10 @@ export class StreamReader {
   /** Makes every pending and later read reject with `exc`. */
   setException (exc: Error): void {
     this.#exception = exc
-    const w = this.#waiter
-    if (w !== null) {
-      this.#waiter = null
-      w.reject(exc)
+    if (this.#waiting) {
+      const reject = this.#reject!
+      this.#endWait()
+      reject(exc)
     }
   }
 
@@ -204,9 +214,16 @@ export class StreamReader {
     return blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks)
   }
 
-  async #readSome (n: number): Promise<Uint8Array> {
-    await this.#waitForData('read')
-    return this.#take(n)
+  /**
+   * `read(n)` with nothing buffered: one promise, settled by the feed that wakes it (data or
+   * EOF: it takes what there is then) or by `setException`.
+   */
+  #readSome (n: number): Promise<Uint8Array> {
+    if (this.#waiting) return Promise.reject(this.#busy('read'))
+    this.#resumeBeforeWait()
+    this.#waiting = true
+    this.#waitN = n
+    return new Promise(this.#executor) as Promise<Uint8Array>
   }
 
   async #readexactly (n: number): Promise<Uint8Array> {
@@ -266,33 +283,41 @@ export class StreamReader {
   }
 
   #wakeup (): void {
-    const w = this.#waiter
-    if (w !== null) {
-      this.#waiter = null
-      w.resolve()
+    if (this.#waiting) {
+      const resolve = this.#resolve!
+      const n = this.#waitN
+      this.#endWait()
+      resolve(n > 0 ? this.#take(n) : undefined)
     }
   }
 
+  #endWait (): void {
+    this.#waiting = false
+    this.#resolve = null
+    this.#reject = null
+  }
+
   /** Waits for `feedData`, `feedEof` or `setException`; resumes a paused transport first. */
-  async #waitForData (what: string): Promise<void> {
-    if (this.#waiter !== null) {
-      throw new InvalidStateError(`${what}() called while another read is already waiting for incoming data`)
-    }
-    // Waiting while paused would never end (readexactly(n) with n > 2 × limit needs this).
+  #waitForData (what: string): Promise<unknown> {
+    if (this.#waiting) return Promise.reject(this.#busy(what))
+    // An error set while this read was between two waits ends it too.
+    if (this.#exception !== null) return Promise.reject(this.#exception)
+    this.#resumeBeforeWait()
+    this.#waiting = true
+    this.#waitN = 0
+    return new Promise(this.#executor)
+  }
+
+  /** Waiting while paused would never end (readexactly(n) with n > 2 × limit needs this). */
+  #resumeBeforeWait (): void {
     if (this.#paused) {
       this.#paused = false
       this.#transport?.resumeReading()
     }
-    let resolve!: () => void
-    let reject!: (err: Error) => void
-    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
-    const waiter = { promise, resolve, reject }
-    this.#waiter = waiter
-    try {
-      await promise
-    } finally {
-      if (this.#waiter === waiter) this.#waiter = null
-    }
+  }
+
+  #busy (what: string): InvalidStateError {
+    return new InvalidStateError(`${what}() called while another read is already waiting for incoming data`)
   }
 }
 
