@@ -95,6 +95,34 @@ describe('openConnection and startServer', () => {
     expect(reader.exception()).toBe(err)
   })
 
+  it('drain resolves at once unless writing is paused, then once the transport resumed writing', async () => {
+    const peer = await rawServer({ pauseOnConnect: true })
+    const [, writer] = cleanupPair(await openConnection('127.0.0.1', peer.port))
+    const s = await peer.next()
+    let settled = false
+    await withTimeout(writer.drain(), T) // nothing buffered: at once
+    while (writer.transport.getWriteBufferSize() <= 65536) writer.write(Buffer.alloc(64 * 1024))
+    const drained = writer.drain().then(() => { settled = true })
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+    expect(settled).toBe(false) // the peer reads nothing: still over the high-water mark
+    const got = collect(s)
+    s.resume()
+    await withTimeout(drained, T)
+    expect(writer.transport.getWriteBufferSize()).toBeLessThanOrEqual(16384) // resumed at the low mark
+    writer.close()
+    expect((await withTimeout(got, T)).length).toBeGreaterThan(65536)
+  })
+
+  it('a connection lost while drain() waits rejects it with the connection error', async () => {
+    const peer = await rawServer({ pauseOnConnect: true })
+    const [, writer] = cleanupPair(await openConnection('127.0.0.1', peer.port))
+    const s = await peer.next()
+    while (writer.transport.getWriteBufferSize() <= 65536) writer.write(Buffer.alloc(64 * 1024))
+    const drained = writer.drain()
+    s.resetAndDestroy()
+    await expect(withTimeout(drained, T)).rejects.toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/) })
+  })
+
   it('drain after a clean close rejects with ECONNRESET ("Connection lost"), as asyncio', async () => {
     const peer = await rawServer()
     const [, writer] = cleanupPair(await openConnection('127.0.0.1', peer.port))
