@@ -123,6 +123,19 @@ describe('StreamReader.readexactly', () => {
   })
 })
 
+describe('the stream errors', () => {
+  it('are WirelineErrors whose instanceof holds by brand, across installed copies', () => {
+    const e = new LimitOverrunError('over', 7)
+    expect(e).toBeInstanceOf(WirelineError)
+    expect(e).toBeInstanceOf(Error)
+    expect([e.name, e.code, e.consumed]).toEqual(['LimitOverrunError', 'WL_ERR_LIMIT_OVERRUN', 7])
+    expect({ [Symbol.for('wireline.error.WL_ERR_LIMIT_OVERRUN')]: true }).toBeInstanceOf(LimitOverrunError)
+    expect({ [Symbol.for('wireline.error.WL_ERR_INCOMPLETE_READ')]: true }).toBeInstanceOf(IncompleteReadError)
+    expect(e).not.toBeInstanceOf(IncompleteReadError)
+    expect(new IncompleteReadError(Buffer.from('ab'), null).message).toBe('2 bytes read on a total of null expected bytes')
+  })
+})
+
 describe('StreamReader.readline and readuntil', () => {
   it('readline returns lines through \\n, then what is left at EOF, then empty', async () => {
     const r = readerWith(['one\ntw', 'o\n', 'thr', 'ee'], { eof: true })

@@ -12,8 +12,17 @@ const TOTAL = 256 * 1024 * 1024
 const CHUNK = 64 * 1024
 const LIMIT = 64 * 1024 // the default
 const HIGH = 65536 // the transports' default high-water mark
-const T = 60_000
+const T = 30_000
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** Turns the event loop until `done()` is true; rejects (and stops turning) after `ms`. */
+async function until (done: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`)
+    await turn()
+  }
+}
 
 /** Counts what the transport feeds the reader and what the test reads: their difference is what it holds. */
 function meter (reader: StreamReader, writer: StreamWriter): {
@@ -84,7 +93,7 @@ describe('bounded memory both ways (256 MiB)', () => {
     expect(r.max).toBeLessThanOrEqual(2 * LIMIT + r.maxChunk)
     expect(progress.maxBuffer).toBeLessThanOrEqual(HIGH + CHUNK)
     await withTimeout(writer.waitClosed(), T)
-  })
+  }, 2 * T)
 
   it('a server that does not read: everything stalls with bounded buffers; once it reads, all 256 MiB arrive', async () => {
     const connected = new Deferred<{ reader: StreamReader, writer: StreamWriter }>()
@@ -99,10 +108,8 @@ describe('bounded memory both ways (256 MiB)', () => {
     const pushing = push(writer, progress)
     // Stalled: the server's transport paused reading and the client waits in drain() with a
     // buffer over the high-water mark (the kernel buffers between them are full).
-    await withTimeout((async () => {
-      while (!(s.writer.transport.isReading() === false && progress.draining &&
-        writer.transport.getWriteBufferSize() > HIGH)) await turn()
-    })(), T, 'the stall')
+    await until(() => !s.writer.transport.isReading() && progress.draining &&
+      writer.transport.getWriteBufferSize() > HIGH, T, 'the stall')
     const stalledAt = { written: progress.written, buffered: m.buffered() }
     for (let i = 0; i < 20; i++) await turn()
     expect(progress.written).toBe(stalledAt.written)
@@ -124,5 +131,5 @@ describe('bounded memory both ways (256 MiB)', () => {
     expect(progress.maxBuffer).toBeLessThanOrEqual(HIGH + CHUNK)
     s.writer.close()
     await withTimeout(writer.waitClosed(), T)
-  })
+  }, 2 * T)
 })

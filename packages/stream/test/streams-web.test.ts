@@ -8,6 +8,15 @@ import { cleanupServer, portOf, rawServer, sha256 } from './helpers.js'
 const T = 20_000
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
+/** Turns the event loop until `done()` is true; rejects (and stops turning) after `ms`. */
+async function until (done: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`)
+    await turn()
+  }
+}
+
 /** Everything a ReadableStream yields, joined. */
 async function drainAll (stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = []
@@ -86,16 +95,14 @@ describe('Web Streams over a connection', () => {
     }, { highWaterMark: 0 })
     const piping = source.pipeTo(writer.writable)
     // wait for the stall: the transport paused writing and the source stopped being pulled
-    await withTimeout((async () => {
-      let last = -1
-      let still = 0
-      while (still < 20) {
-        await turn()
-        if (produced === last && writer.transport.getWriteBufferSize() > 65536) still++
-        else still = 0
-        last = produced
-      }
-    })(), T, 'the stall')
+    let last = -1
+    let still = 0
+    await until(() => {
+      if (produced === last && writer.transport.getWriteBufferSize() > 65536) still++
+      else still = 0
+      last = produced
+      return still >= 20
+    }, T, 'the stall')
     expect(produced).toBeLessThan(TOTAL / 2)
     expect(writer.transport.getWriteBufferSize()).toBeLessThanOrEqual(65536 + CHUNK)
     // let the peer read: the pipe completes, and closing the writable sent EOF
