@@ -1,6 +1,4 @@
-import type {
-  Server, ServerOptions, StreamConnectionOptions, UnixConnectionOptions, UnixServerOptions,
-} from '@wireline/core'
+import type { Server } from '@wireline/core'
 import { createConnection, createServer, createUnixConnection, createUnixServer } from './index.js'
 import { checkFunction, checkLimit, checkOptions } from './stream-checks.js'
 import { StreamReader } from './stream-reader.js'
@@ -8,20 +6,32 @@ import { StreamReaderProtocol } from './stream-reader-protocol.js'
 import type { ClientConnected } from './stream-reader-protocol.js'
 import { StreamWriter } from './stream-writer.js'
 
-/** The reader's buffer limit, next to the options of the function underneath. */
-interface LimitOption {
-  /** The `StreamReader`'s limit (default 64 KiB): see `StreamReaderOptions.limit`. */
+// The options of the functions underneath, taken from their signatures.
+type ConnectionOptions = NonNullable<Parameters<typeof createConnection>[3]>
+type UnixConnectionOptions = NonNullable<Parameters<typeof createUnixConnection>[2]>
+type ServerOptions = NonNullable<Parameters<typeof createServer>[3]>
+type UnixServerOptions = NonNullable<Parameters<typeof createUnixServer>[2]>
+
+/** Options of `openConnection`: `limit` (the `StreamReader`'s, default 64 KiB), and `createConnection`'s. */
+export interface OpenConnectionOptions extends ConnectionOptions {
+  /** The reader's limit: see `StreamReaderOptions.limit`. */
   limit?: number | null
 }
-
-/** Options of `openConnection`: `limit`, and `createConnection`'s. */
-export interface OpenConnectionOptions extends LimitOption, StreamConnectionOptions {}
 /** Options of `openUnixConnection`: `limit`, and `createUnixConnection`'s. */
-export interface OpenUnixConnectionOptions extends LimitOption, UnixConnectionOptions {}
-/** Options of `startServer`: `limit`, and `createServer`'s. */
-export interface StartServerOptions extends LimitOption, ServerOptions {}
+export interface OpenUnixConnectionOptions extends UnixConnectionOptions {
+  /** The reader's limit: see `StreamReaderOptions.limit`. */
+  limit?: number | null
+}
+/** Options of `startServer`: `limit` (each connection's reader's), and `createServer`'s. */
+export interface StartServerOptions extends ServerOptions {
+  /** The readers' limit: see `StreamReaderOptions.limit`. */
+  limit?: number | null
+}
 /** Options of `startUnixServer`: `limit`, and `createUnixServer`'s. */
-export interface StartUnixServerOptions extends LimitOption, UnixServerOptions {}
+export interface StartUnixServerOptions extends UnixServerOptions {
+  /** The readers' limit: see `StreamReaderOptions.limit`. */
+  limit?: number | null
+}
 
 const TLS_CLIENT = ['ssl', 'serverHostname', 'sslHandshakeTimeout']
 const CONNECTION = ['limit', 'localAddr', 'happyEyeballsDelay', 'signal', ...TLS_CLIENT]
