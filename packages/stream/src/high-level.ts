@@ -1,4 +1,3 @@
-import type { Server } from '@wireline/core'
 import { createConnection, createServer, createUnixConnection, createUnixServer } from './index.js'
 import { checkFunction, checkLimit, checkOptions } from './stream-checks.js'
 import { StreamReader } from './stream-reader.js'
@@ -11,6 +10,7 @@ type ConnectionOptions = NonNullable<Parameters<typeof createConnection>[3]>
 type UnixConnectionOptions = NonNullable<Parameters<typeof createUnixConnection>[2]>
 type ServerOptions = NonNullable<Parameters<typeof createServer>[3]>
 type UnixServerOptions = NonNullable<Parameters<typeof createUnixServer>[2]>
+type Server = Awaited<ReturnType<typeof createServer>>
 
 /** Options of `openConnection`: `limit` (the `StreamReader`'s, default 64 KiB), and `createConnection`'s. */
 export interface OpenConnectionOptions extends ConnectionOptions {
