@@ -1,4 +1,5 @@
-// Totals the vitest results of every package (each writes .vitest-result.json) into the one
+// Totals the vitest results of every package (each writes .vitest-result.json), and the public-API
+// checks (.api-result.json, one per entry point), into the one
 // line CI reads: `N passed, N failed, N skipped`. Exits non-zero on any failure, on a package
 // whose results are missing, and when the test run itself failed (exit status as argument).
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
@@ -16,6 +17,19 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   if (!existsSync(pkgFile)) continue
   const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'))
   if (pkg.scripts?.test === undefined) continue
+  // the public-API check (scripts/api-report.mjs): one check per entry point
+  if (pkg.scripts?.['api-report'] !== undefined) {
+    const apiFile = join(root, 'packages', dir, '.api-result.json')
+    if (!existsSync(apiFile)) {
+      failed++
+      problems.push(`${pkg.name}: no API report result (the check did not run)`)
+    } else {
+      const api = JSON.parse(readFileSync(apiFile, 'utf8'))
+      passed += api.passed
+      failed += api.failed
+      for (const p of api.problems) problems.push(`${pkg.name}: ${p}`)
+    }
+  }
   const resultFile = join(root, 'packages', dir, '.vitest-result.json')
   if (!existsSync(resultFile)) {
     failed++

@@ -29,7 +29,7 @@ import net from 'node:net'
 import { PerformanceObserver, performance } from 'node:perf_hooks'
 import v8 from 'node:v8'
 import { createConnection as createBufferedConnection, createServer as createBufferedServer } from '@wireline/buffered'
-import { setAcceptedSocketFastPath } from '@wireline/core'
+import { setAcceptedSocketFastPath } from '@wireline/core/machinery'
 import { createConnection as createStreamConnection } from '@wireline/stream'
 
 const args = process.argv.slice(2)

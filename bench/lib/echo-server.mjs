@@ -15,7 +15,7 @@ import net from 'node:net'
 import { createInterface } from 'node:readline'
 import tls from 'node:tls'
 import { createServer as createBufferedServer } from '@wireline/buffered'
-import { setAcceptedSocketFastPath } from '@wireline/core'
+import { setAcceptedSocketFastPath } from '@wireline/core/machinery'
 import { serverTls } from '@wireline/core/testing'
 import { createServer, startServer } from '@wireline/stream'
 

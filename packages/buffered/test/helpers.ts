@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import * as net from 'node:net'
 import { onTestFinished } from 'vitest'
-import { setAcceptedSocketFastPath, watchExceptions as watchReports } from '@wireline/core/testing'
+import { watchExceptions as watchReports } from '@wireline/core/testing'
+import { setAcceptedSocketFastPath } from '@wireline/core/machinery'
 import type { Server } from '../src/index.js'
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')

@@ -2,20 +2,7 @@
 export const DEFAULT_HIGH_WATER = 64 * 1024
 /** Default low-water mark: a quarter of the default high mark (asyncio: 16 KiB). */
 export const DEFAULT_LOW_WATER = DEFAULT_HIGH_WATER / 4
-/** Size of the buffers a transport reads into when it owns the read memory (the shared one and its own). */
-export const READ_BUFFER_SIZE = 64 * 1024
-/**
- * Reads up to this size are copied out for a stream `Protocol` (they go into the read buffer
- * every socket shares). After a larger read, the next read goes into a buffer of the
- * transport's own, which is handed over whole if that read is large too (the read after it
- * takes a fresh one); a large read that landed in the shared buffer is copied.
- */
-export const COPY_READ_MAX = 16 * 1024
-/** asyncio's LOG_THRESHOLD_FOR_CONNLOST_WRITES: warn once this many writes were dropped. */
-export const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5
 /** asyncio's default `backlog` for servers. */
 export const DEFAULT_BACKLOG = 100
-/** asyncio's SSL_HANDSHAKE_TIMEOUT, in milliseconds. */
+/** asyncio's SSL_HANDSHAKE_TIMEOUT: how long a TLS handshake may take by default, in milliseconds. */
 export const SSL_HANDSHAKE_TIMEOUT = 60_000
-/** asyncio's SSL_SHUTDOWN_TIMEOUT, in milliseconds. */
-export const SSL_SHUTDOWN_TIMEOUT = 30_000

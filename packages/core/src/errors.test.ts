@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidStateError, ServerClosedError, WirelineError, WriteAfterEofError } from './errors.js'
-import { toBuffer, toBuffers } from './bytes.js'
+import { toBuffer, toBuffers } from './machinery/bytes.js'
 
 describe('errors', () => {
   it('have stable codes and names, and instanceof works through brands', () => {

@@ -100,38 +100,3 @@ export class SendfileNotAvailableError extends WirelineError {
   get [kSendfileNotAvailable] (): true { return true }
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kSendfileNotAvailable) }
 }
-
-/** A `TypeError` with Node's `ERR_INVALID_ARG_TYPE` code. */
-export function invalidArgType (message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
-}
-
-/** A `RangeError` with Node's `ERR_OUT_OF_RANGE` code. */
-export function outOfRange (message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' })
-}
-
-/** A `TypeError` with Node's `ERR_INVALID_ARG_VALUE` code, for a value of the right type but wrong content. */
-export function invalidArgValue (message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' })
-}
-
-/** True for errors that come from the operating system (they carry `syscall` or an errno `code`). */
-export function isSystemError (err: unknown): err is NodeJS.ErrnoException {
-  if (typeof err !== 'object' || err === null) return false
-  const e = err as NodeJS.ErrnoException
-  return typeof e.syscall === 'string' || typeof e.errno === 'number' ||
-    (typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code))
-}
-
-/** Throws `TypeError` unless `protocol` is an object (what `setProtocol` and the entry points take). */
-export function checkProtocol (protocol: unknown): void {
-  if (typeof protocol !== 'object' || protocol === null) {
-    throw invalidArgType(`protocol must be an object, got ${protocol === null ? 'null' : typeof protocol}`)
-  }
-}
-
-/** What a callback threw, as an `Error` (a thrown non-Error value is wrapped). */
-export function asError (value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value))
-}

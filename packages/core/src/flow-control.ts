@@ -1,5 +1,5 @@
 import { DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER } from './constants.js'
-import { invalidArgType, outOfRange } from './errors.js'
+import { invalidArgType, outOfRange } from './machinery/args.js'
 import { callExceptionHandler } from './exception-handler.js'
 import type { WriteBufferLimits } from './transport.js'
 

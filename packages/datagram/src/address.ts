@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { invalidArgType, invalidArgValue, outOfRange } from '@wireline/core'
+import { invalidArgType, invalidArgValue, outOfRange } from '@wireline/core/machinery'
 import type { DatagramAddress } from './transport.js'
 
 /** `4` or `6`: the IP version of a socket. */

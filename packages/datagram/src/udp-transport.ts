@@ -1,9 +1,7 @@
 import * as dns from 'node:dns'
 import type * as dgram from 'node:dgram'
-import {
-  LOG_THRESHOLD_FOR_CONNLOST_WRITES, WriteFlowControl, asError, callExceptionHandler, checkProtocol, invalidArgValue,
-  kTransport, toBuffer,
-} from '@wireline/core'
+import { WriteFlowControl, callExceptionHandler } from '@wireline/core'
+import { LOG_THRESHOLD_FOR_CONNLOST_WRITES, asError, checkProtocol, invalidArgValue, kTransport, toBuffer } from '@wireline/core/machinery'
 import type { AnyProtocol, WriteBufferLimits, WriteData } from '@wireline/core'
 import { checkAddress, formatAddress, literalFamily, missingArgs } from './address.js'
 import type { IPFamily } from './address.js'

@@ -1,4 +1,5 @@
 import { BaseProtocol } from '@wireline/core'
+import type { StreamProtocolShape } from '@wireline/core'
 
 /**
  * asyncio's streaming `Protocol`: the callbacks of a byte-stream connection (TCP, Unix
@@ -24,3 +25,6 @@ export class Protocol extends BaseProtocol {
     return undefined
   }
 }
+
+/** Any object usable as a stream protocol: every callback is optional. */
+export type StreamProtocol = StreamProtocolShape & object

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import * as net from 'node:net'
 import { onTestFinished } from 'vitest'
-import { RecordingProtocol, setAcceptedSocketFastPath, watchExceptions as watchReports } from '@wireline/core/testing'
+import { RecordingProtocol, watchExceptions as watchReports } from '@wireline/core/testing'
+import { setAcceptedSocketFastPath } from '@wireline/core/machinery'
 import type { StreamRecorderOptions } from '@wireline/core/testing'
 import { Protocol, createConnection, type Server, type Transport } from '../src/index.js'
 

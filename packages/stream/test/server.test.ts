@@ -1,6 +1,6 @@
 import * as net from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { reusePortSupported } from '@wireline/core'
+import { reusePortSupported } from '@wireline/core/machinery'
 import { RecordingProtocol, assertTrace, withTimeout } from '@wireline/core/testing'
 import {
   InvalidStateError, ServerClosedError, createConnection, createServer,

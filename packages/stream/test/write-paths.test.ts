@@ -4,7 +4,8 @@
 import * as net from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { RecordingProtocol, assertTrace, setSocketWriteFastPath, tempDir, withTimeout } from '@wireline/core/testing'
+import { RecordingProtocol, assertTrace, tempDir, withTimeout } from '@wireline/core/testing'
+import { setSocketWriteFastPath } from '@wireline/core/machinery'
 import { createConnection, createServer, createUnixConnection, createUnixServer, type Transport } from '../src/index.js'
 import { cleanupServer, collect, payload, sha256, turn, watchExceptions, stalled } from './helpers.js'
 

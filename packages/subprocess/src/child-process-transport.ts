@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process'
 import type * as net from 'node:net'
-import {
-  asError, callExceptionHandler, checkProtocol, invalidArgType, kTransport, makeReadPipeTransport, makeWritePipeTransport,
-} from '@wireline/core'
-import type { AnyProtocol, OnreadBridge, ReadTransport, StreamTransport, WriteTransport } from '@wireline/core'
+import { callExceptionHandler } from '@wireline/core'
+import { READ_PIPE, StreamTransport, WRITE_PIPE, asError, checkProtocol, invalidArgType, kTransport } from '@wireline/core/machinery'
+import type { AnyProtocol, ReadTransport, WriteTransport } from '@wireline/core'
+import type { OnreadBridge } from '@wireline/core/machinery'
 import { ReadSubprocessPipeProto, WriteSubprocessPipeProto } from './pipe-protocols.js'
 import type { PipeOwner } from './pipe-protocols.js'
 import type { SubprocessProtocolShape } from './protocol.js'
@@ -67,7 +67,9 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
     child.on('exit', this.#onExit)
     child.on('error', this.#onChildError)
     if (stdio.stdin !== null) {
-      this.#pipes[0] = makeWritePipeTransport(stdio.stdin, new WriteSubprocessPipeProto(this))
+      this.#pipes[0] = new StreamTransport({
+        socket: stdio.stdin, protocol: new WriteSubprocessPipeProto(this), kind: WRITE_PIPE, extra: { pipe: stdio.stdin },
+      })
       this.#openPipes++
     }
     if (stdio.stdout !== null) {
@@ -81,7 +83,9 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
   #readPipe (socket: net.Socket, fd: number, bridge: OnreadBridge | null): StreamTransport {
     // (Node resumes the stdio streams of a child that exited; core's pipe transport keeps a
     // paused pipe paused through that.)
-    const pipe = makeReadPipeTransport(socket, new ReadSubprocessPipeProto(this, fd), { bridge })
+    const pipe = new StreamTransport({
+      socket, protocol: new ReadSubprocessPipeProto(this, fd), kind: READ_PIPE, bridge, extra: { pipe: socket },
+    })
     this.#openPipes++
     return pipe
   }
@@ -96,7 +100,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
    * @internal for `subprocessExec`
    */
   _start (): Error | null {
-    for (const pipe of this.#pipes) if (pipe !== null) pipe._connectionMade()
+    for (const pipe of this.#pipes) if (pipe !== null) pipe.start()
     let error: Error | null = null
     const protocol = this.#protocol
     try {

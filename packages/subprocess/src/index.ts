@@ -22,7 +22,8 @@ export type { Signal, SubprocessTransport } from './transport.js'
 export { subprocessExec, subprocessShell } from './spawn.js'
 export type { StdioOption, SubprocessOptions } from './spawn.js'
 export {
-  BaseProtocol, InvalidStateError, WirelineError, WriteAfterEofError, getExceptionHandler, setExceptionHandler,
+  BaseProtocol, InvalidStateError, UnsupportedError, WirelineError, WriteAfterEofError, getExceptionHandler,
+  setExceptionHandler,
 } from '@wireline/core'
 export type {
   BaseTransport, ExceptionContext, ExceptionHandler, ExtraInfo, ReadTransport, WriteBufferLimits, WriteData,

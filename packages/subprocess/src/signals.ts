@@ -1,5 +1,5 @@
 import { constants } from 'node:os'
-import { invalidArgType } from '@wireline/core'
+import { invalidArgType } from '@wireline/core/machinery'
 import type { Signal } from './transport.js'
 
 const SIGNALS = constants.signals as Record<string, number>

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { OnreadBridge } from '@wireline/core'
+import { OnreadBridge } from '@wireline/core/machinery'
 
 /** Our end of a socket pair (read through `bridge`), and the end handed to the child. */
 export interface SocketPair {

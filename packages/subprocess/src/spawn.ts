@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess, StdioOptions } from 'node:child_process'
 import type * as net from 'node:net'
-import { invalidArgType, invalidArgValue, outOfRange, validateFactory } from '@wireline/core'
+import { invalidArgType, invalidArgValue, outOfRange, validateFactory } from '@wireline/core/machinery'
 import type { ProtocolFactory } from '@wireline/core'
 import { ChildProcessTransport } from './child-process-transport.js'
 import type { SubprocessProtocolShape } from './protocol.js'

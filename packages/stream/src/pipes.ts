@@ -1,66 +1,15 @@
 import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as tty from 'node:tty'
-import { validateFactory } from './connect.js'
-import { invalidArgType, invalidArgValue } from './errors.js'
-import { OnreadBridge, StreamTransport } from './stream-transport.js'
-import type { TransportOwner } from './stream-transport.js'
-import type { AnyProtocol, ProtocolFactory } from './protocol.js'
-import type { ReadTransport, WriteTransport } from './transport.js'
+import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
+import { OnreadBridge, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, validateFactory } from '@wireline/core/machinery'
+import type { StreamProtocol } from './protocol.js'
 
-/** Options of the pipe transports. */
-export interface PipeTransportOptions {
-  /** Present when the socket was created with `bridge.onread`. */
-  bridge?: OnreadBridge | null
-  /** More extra-info values (`pipe` is set to the socket). */
-  extra?: Record<string, unknown>
-  owner?: TransportOwner | null
-  /** Write pipe over a socket that can read: detect the reader going away (its EOF). */
-  watchReader?: boolean
-}
-
-/**
- * A read pipe (asyncio `_UnixReadPipeTransport`) over a Node socket on a pipe's read end:
- * the shared machinery with only the read side. At EOF it calls `eofReceived()`, then
- * `connectionLost(null)` whatever `eofReceived` returned (a pipe has no half-open state).
- * Returned un-started: call `_connectionMade()`.
+/*
+ * asyncio's pipe entry points: a read or write transport over a pipe's file descriptor or a
+ * Node socket over one. The transports are core's `StreamTransport` of kind `READ_PIPE` or
+ * `WRITE_PIPE` (a child's stdio in @wireline/subprocess uses the same kinds).
  */
-export function makeReadPipeTransport (socket: net.Socket, protocol: AnyProtocol, options: PipeTransportOptions = {}): StreamTransport {
-  return new StreamTransport({
-    socket,
-    protocol,
-    bridge: options.bridge,
-    name: 'ReadPipeTransport',
-    readable: true,
-    writable: false,
-    canWriteEof: false,
-    eofAlwaysCloses: true,
-    closeMode: 'destroy',
-    extra: { ...options.extra, pipe: socket },
-    owner: options.owner,
-  })
-}
-
-/**
- * A write pipe (asyncio `_UnixWritePipeTransport`): the shared write path and flow control,
- * no read side. `writeEof()` closes the pipe (flushing first), as does `close()`.
- * Returned un-started: call `_connectionMade()`.
- */
-export function makeWritePipeTransport (socket: net.Socket, protocol: AnyProtocol, options: PipeTransportOptions = {}): StreamTransport {
-  return new StreamTransport({
-    socket,
-    protocol,
-    name: 'WritePipeTransport',
-    readable: false,
-    writable: true,
-    canWriteEof: true,
-    writeEofCloses: true,
-    watchReader: options.watchReader,
-    closeMode: 'destroy',
-    extra: { ...options.extra, pipe: socket },
-    owner: options.owner,
-  })
-}
 
 type Direction = 'read' | 'write'
 
@@ -104,13 +53,13 @@ function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket,
   throw notAPipe()
 }
 
-function openPipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pipe: unknown, direction: Direction): Promise<[StreamTransport, P]> {
+function openPipe<P extends StreamProtocol> (factory: ProtocolFactory<P>, pipe: unknown, direction: Direction): Promise<[StreamTransport, P]> {
   validateFactory(factory)
   const { socket, bridge, watchReader } = pipeSocket(pipe, direction)
   return startPipe(factory, pipe, socket, bridge, watchReader, direction)
 }
 
-async function startPipe<P extends AnyProtocol> (
+async function startPipe<P extends StreamProtocol> (
   factory: ProtocolFactory<P>, pipe: unknown, socket: net.Socket, bridge: OnreadBridge | null, watchReader: boolean,
   direction: Direction,
 ): Promise<[StreamTransport, P]> {
@@ -122,10 +71,10 @@ async function startPipe<P extends AnyProtocol> (
     if (socket !== pipe) socket.destroy()
     throw err
   }
-  const transport = direction === 'read'
-    ? makeReadPipeTransport(socket, protocol, { bridge })
-    : makeWritePipeTransport(socket, protocol, { watchReader })
-  const error = transport._connectionMade()
+  const transport = new StreamTransport(direction === 'read'
+    ? { socket, protocol, kind: READ_PIPE, bridge, extra: { pipe: socket } }
+    : { socket, protocol, kind: WRITE_PIPE, watchReader, extra: { pipe: socket } })
+  const error = transport.start()
   if (error !== null) throw error
   return [transport, protocol]
 }
@@ -135,7 +84,7 @@ async function startPipe<P extends AnyProtocol> (
  * descriptor, or a Node socket over one: a FIFO, a child's stdout, `process.stdin`). EOF
  * calls `eofReceived()`, then `connectionLost(null)`.
  */
-export function openReadPipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pipe: number | net.Socket): Promise<[ReadTransport, P]> {
+export function connectReadPipe<P extends StreamProtocol> (factory: ProtocolFactory<P>, pipe: number | net.Socket): Promise<[ReadTransport, P]> {
   return openPipe(factory, pipe, 'read')
 }
 
@@ -143,6 +92,6 @@ export function openReadPipe<P extends AnyProtocol> (factory: ProtocolFactory<P>
  * asyncio `loop.connect_write_pipe(factory, pipe)`: a write transport over `pipe`, with the
  * shared write path and flow control. `writeEof()` and `close()` close the pipe.
  */
-export function openWritePipe<P extends AnyProtocol> (factory: ProtocolFactory<P>, pipe: number | net.Socket): Promise<[WriteTransport, P]> {
+export function connectWritePipe<P extends StreamProtocol> (factory: ProtocolFactory<P>, pipe: number | net.Socket): Promise<[WriteTransport, P]> {
   return openPipe(factory, pipe, 'write')
 }

@@ -1,11 +1,12 @@
-import { validateOptions } from './connect.js'
-import { InvalidStateError, checkProtocol, invalidArgType } from './errors.js'
+import { InvalidStateError } from '../errors.js'
+import type { AnyProtocol } from '../protocol.js'
+import type { Address, Transport } from '../transport.js'
+import { checkProtocol, invalidArgType, validateOptions } from './args.js'
 import { StreamTransport } from './stream-transport.js'
-import { tlsSetup } from './streams.js'
-import { TLS_EOF_WARNING, clientHandshake, parseClientTLS, parseServerTLS, serverHandshake } from './tls.js'
-import type { ClientSSL, ClientTLSSettings, ServerSSL, ServerTLSSettings } from './tls.js'
-import type { AnyProtocol } from './protocol.js'
-import type { Address, Transport } from './transport.js'
+import { clientHandshake, serverHandshake, tlsExtra } from './tls-handshake.js'
+import { parseClientTLS, parseServerTLS } from './tls-options.js'
+import type { ClientSSL, ClientTLSSettings, ServerSSL, ServerTLSSettings } from './tls-options.js'
+import { TLS } from './transport-kinds.js'
 
 /** Options of `startTls` (asyncio's keyword arguments). */
 export interface StartTlsOptions {
@@ -29,7 +30,7 @@ export interface StartTlsOptions {
  * trip an assertion there). On a failed handshake the connection is closed and the promise
  * rejects; the protocol gets no further callback.
  */
-export function upgradeToTls (
+export function startTls (
   transport: Transport, protocol: AnyProtocol, ssl: ClientSSL | ServerSSL, options?: StartTlsOptions,
 ): Promise<Transport> {
   if (!(transport instanceof StreamTransport)) {
@@ -62,27 +63,23 @@ async function upgrade (
   }
   // Synchronously (this runs before the first await): reading stops and the protocol hears
   // nothing more from the old transport.
-  const state = await transport._beginUpgrade()
+  const state = await transport.beginUpgrade()
   state.socket.on('error', () => {}) // its errors surface through the TLS socket from now on
   const secured = serverSettings !== null
     ? await serverHandshake(state.socket, serverSettings)
     : await clientHandshake(state.socket, clientSettings!)
   const secureContext = (serverSettings ?? clientSettings)!.secureContext
-  const setup = tlsSetup(secured, secureContext, addresses)
   const upgraded = new StreamTransport({
     socket: secured,
     protocol,
-    name: setup.name,
-    extra: setup.extra,
-    canWriteEof: false,
-    eofAlwaysCloses: true,
-    eofKeepOpenWarning: TLS_EOF_WARNING,
+    kind: TLS,
+    extra: tlsExtra(secured, secureContext, addresses),
     owner: state.owner,
     flowState: state.flowState,
   })
-  upgraded._connectionMade({ callProtocol: false })
+  upgraded.start({ callProtocol: false })
   // The caller gets the new transport first; then a protocol paused before the upgrade is
   // resumed if the new buffer is low enough (or later, as it drains).
-  setImmediate(() => upgraded._checkResume())
+  setImmediate(() => upgraded.resumeAfterUpgrade())
   return upgraded
 }

@@ -1,5 +1,5 @@
 import { types } from 'node:util'
-import { invalidArgType } from './errors.js'
+import { invalidArgType } from './args.js'
 
 function describeType (value: unknown): string {
   if (value === null) return 'null'

@@ -1,11 +1,15 @@
 import * as net from 'node:net'
-import * as tls from 'node:tls'
-import { InvalidStateError, ServerClosedError, UnsupportedError, invalidArgType, outOfRange } from './errors.js'
-import { callExceptionHandler } from './exception-handler.js'
-import { OnreadBridge } from './stream-transport.js'
+import type * as tls from 'node:tls'
+import { DEFAULT_BACKLOG } from '../constants.js'
+import { InvalidStateError, ServerClosedError, UnsupportedError } from '../errors.js'
+import { callExceptionHandler } from '../exception-handler.js'
+import type { Address } from '../transport.js'
+import { adoptAcceptedSocket } from './accept.js'
+import { invalidArgType, outOfRange } from './args.js'
+import { tls as loadTls } from './builtins.js'
+import type { OnreadBridge } from './onread-bridge.js'
 import type { StreamTransport, TransportOwner } from './stream-transport.js'
-import type { Address } from './transport.js'
-import type { ServerTLSSettings } from './tls.js'
+import type { ServerTLSSettings } from './tls-options.js'
 
 /** Where one listening socket of a server binds. */
 export type ListenSpec =
@@ -18,7 +22,7 @@ export type ListenSpec =
  * connection was dropped (factory failed, handshake failed, ...). May return a promise.
  */
 export type AcceptHandler = (
-  socket: net.Socket, bridge: OnreadBridge | null, spec: ListenSpec, server: Server,
+  socket: net.Socket, bridge: OnreadBridge | null, spec: ListenSpec, owner: TransportOwner,
 ) => StreamTransport | null | Promise<StreamTransport | null>
 
 export interface ServerSettings {
@@ -35,50 +39,12 @@ export function reusePortSupported (): boolean {
   return major >= 23 || (major === 22 && minor >= 12)
 }
 
-let rewrapEnabled = true
-
 /**
- * Turns the onread fast path for accepted sockets on or off (it is on by default where Node
- * allows it). Off, accepted sockets read through `'data'` events, the documented fallback.
- * For tests that cover both paths.
+ * Makes a `Server` for `specs` that hands each accepted socket to `accept`, and starts serving
+ * unless `settings.startServing` is false. The one way to make a server: the class has no
+ * public constructor.
  */
-export function setAcceptedSocketFastPath (enabled: boolean): void {
-  rewrapEnabled = enabled
-}
-
-/** Whether an accepted socket's handle can be re-wrapped with `onread` (the capability check). */
-function canRewrap (socket: net.Socket): boolean {
-  const handle = (socket as unknown as { _handle?: Record<string, unknown> | null })._handle
-  return rewrapEnabled && handle != null && !socket.destroyed && socket.readableLength === 0 &&
-    typeof handle.readStart === 'function' && typeof handle.readStop === 'function' &&
-    typeof handle.useUserBuffer === 'function'
-}
-
-/**
- * `net.Server` ignores the `onread` option for accepted sockets, so every read would allocate
- * a fresh buffer. Where the capability check passes, the accepted socket's handle is moved to
- * a new `net.Socket` created with `onread` (the original, now handle-less, is destroyed so the
- * Node server does not wait for it). This uses the undocumented `_handle` field; the
- * documented fallback is to keep the accepted socket and read its `'data'` events.
- */
-export function adoptAcceptedSocket (socket: net.Socket, tcp: boolean): { socket: net.Socket, bridge: OnreadBridge | null } {
-  if (!canRewrap(socket)) return { socket, bridge: null }
-  const owner = socket as unknown as { _handle: unknown }
-  const handle = owner._handle
-  const bridge = new OnreadBridge()
-  let adopted: net.Socket
-  try {
-    adopted = new net.Socket({
-      handle, onread: bridge.onread, allowHalfOpen: true, readable: true, writable: true, pauseOnCreate: true,
-    } as net.SocketConstructorOpts)
-  } catch {
-    return { socket, bridge: null }
-  }
-  owner._handle = null
-  socket.destroy()
-  if (tcp) adopted.setNoDelay(true)
-  return { socket: adopted, bridge }
-}
+export let makeServer: (specs: ListenSpec[], settings: ServerSettings, accept: AcceptHandler) => Promise<Server>
 
 function describeSocket (spec: ListenSpec, socket: net.Socket): string {
   return spec.kind === 'unix' ? spec.path : `${socket.localAddress ?? spec.host ?? '*'}:${socket.localPort ?? spec.port}`
@@ -88,7 +54,7 @@ function describeSocket (spec: ListenSpec, socket: net.Socket): string {
  * asyncio's `Server`: the listening sockets of `createServer` / `createUnixServer`, and the
  * connections they accepted.
  */
-export class Server implements AsyncDisposable, TransportOwner {
+export class Server implements AsyncDisposable {
   readonly #specs: ListenSpec[]
   readonly #settings: ServerSettings
   readonly #accept: AcceptHandler
@@ -101,17 +67,25 @@ export class Server implements AsyncDisposable, TransportOwner {
   #waiters: Array<() => void> = []
   #forever: { reject: (err: Error) => void } | null = null
 
-  /** @internal servers are made by the families' `createServer` / `createUnixServer` */
-  constructor (specs: ListenSpec[], settings: ServerSettings, accept: AcceptHandler) {
+  /** Tells the server about the transports of its connections (kept off the public surface). */
+  readonly #owner: TransportOwner = {
+    attach: (transport) => { this.#connections.add(transport) },
+    detach: (transport) => { if (this.#connections.delete(transport)) this.#wake() },
+  }
+
+  static {
+    makeServer = async (specs, settings, accept) => {
+      const server = new Server(specs, settings, accept)
+      if (settings.startServing) await server.startServing()
+      return server
+    }
+  }
+
+  /** Servers are made by the families' `createServer` / `createUnixServer`. */
+  private constructor (specs: ListenSpec[], settings: ServerSettings, accept: AcceptHandler) {
     this.#specs = specs
     this.#settings = settings
     this.#accept = accept
-  }
-
-  /** @internal binds and listens unless `startServing: false` */
-  async _init (): Promise<this> {
-    if (this.#settings.startServing) await this.startServing()
-    return this
   }
 
   /**
@@ -158,7 +132,7 @@ export class Server implements AsyncDisposable, TransportOwner {
     } else {
       // A failed or timed-out handshake ('tlsClientError') drops that connection, with no
       // protocol callback; the server keeps serving.
-      listener = tls.createServer({ ...secure.options, allowHalfOpen: true, handshakeTimeout: secure.handshakeTimeout, noDelay: spec.kind === 'tcp' })
+      listener = loadTls().createServer({ ...secure.options, allowHalfOpen: true, handshakeTimeout: secure.handshakeTimeout, noDelay: spec.kind === 'tcp' })
       listener.on('secureConnection', (socket: tls.TLSSocket) => { this.#onConnection(socket, spec) })
       // Node destroys the socket only when nobody listens to 'tlsClientError': do it here.
       listener.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => { socket.destroy() })
@@ -203,7 +177,7 @@ export class Server implements AsyncDisposable, TransportOwner {
     this.#pending++
     let result: StreamTransport | null | Promise<StreamTransport | null>
     try {
-      result = this.#accept(adopted, bridge, spec, this)
+      result = this.#accept(adopted, bridge, spec, this.#owner)
     } catch (exception) {
       this.#pending--
       adopted.destroy()
@@ -225,16 +199,6 @@ export class Server implements AsyncDisposable, TransportOwner {
     } else {
       settle()
     }
-  }
-
-  /** A transport of this server started (accepted, or replacing one after startTls); for core's machinery. */
-  _attach (transport: StreamTransport): void {
-    this.#connections.add(transport)
-  }
-
-  /** A transport of this server lost its connection (or was replaced); for core's machinery. */
-  _detach (transport: StreamTransport): void {
-    if (this.#connections.delete(transport)) this.#wake()
   }
 
   /** Stops listening (idempotent). Accepted connections go on. */
@@ -326,7 +290,7 @@ export class Server implements AsyncDisposable, TransportOwner {
 
 /** Validated server settings (TLS settings parsed by the caller). */
 export function serverSettings (o: Record<string, unknown>, secure: ServerTLSSettings | null = null): ServerSettings {
-  const backlog = o.backlog ?? 100
+  const backlog = o.backlog ?? DEFAULT_BACKLOG
   if (typeof backlog !== 'number') throw invalidArgType(`backlog must be a number, got ${typeof backlog}`)
   if (!Number.isInteger(backlog) || backlog < 0) throw outOfRange(`backlog must be an integer >= 0, got ${backlog}`)
   const reusePort = o.reusePort ?? false

@@ -1,10 +1,9 @@
 import * as fs from 'node:fs'
-import { invalidArgType, outOfRange } from './errors.js'
-import { StreamTransport } from './stream-transport.js'
-import type { Transport } from './transport.js'
+import type { Transport } from '@wireline/core'
+import { StreamTransport, invalidArgType, outOfRange } from '@wireline/core/machinery'
 
 /** Bytes read from the file at a time. At most one chunk plus the high-water mark is held. */
-export const SENDFILE_CHUNK = 64 * 1024
+const SENDFILE_CHUNK = 64 * 1024
 
 /** A file to send: a path, a file descriptor, or an open `FileHandle`. */
 export type SendfileSource = string | number | fs.promises.FileHandle
@@ -25,7 +24,7 @@ function checkPosition (value: unknown, name: string, allowNull: boolean): numbe
  * While it runs, `write()` on the transport throws; a closing transport rejects at once; a
  * connection lost midway rejects with its error.
  */
-export function sendfileThrough (
+export function sendfile (
   transport: Transport, file: SendfileSource, offset: number = 0, count?: number | null,
 ): Promise<number> {
   if (!(transport instanceof StreamTransport)) throw invalidArgType('transport must be a wireline stream transport')
@@ -51,7 +50,7 @@ async function send (
 ): Promise<number> {
   // Synchronously (this runs before the first await): a closing transport rejects, and
   // write() throws from the moment sendfile() is called.
-  const session = transport._beginSendfile()
+  const session = transport.beginSendfile()
   let handle: fs.promises.FileHandle | null = null
   let fd: number
   if ('path' in source) {

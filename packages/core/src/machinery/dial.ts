@@ -1,12 +1,13 @@
-import * as dns from 'node:dns'
 import * as net from 'node:net'
-import { invalidArgType, invalidArgValue, outOfRange } from './errors.js'
-import { OnreadBridge } from './stream-transport.js'
-import type { StreamTransportOptions } from './stream-transport.js'
-import type { Address } from './transport.js'
+import type { Address } from '../transport.js'
+import {
+  abortError, invalidArgType, validateDelay, validateOptions, validatePort, validateSignal,
+} from './args.js'
+import { dns } from './builtins.js'
+import { OnreadBridge } from './onread-bridge.js'
 
 /** Options of a TCP connection (asyncio `create_connection`'s keyword arguments). */
-export interface ConnectionOptions {
+export interface DialOptions {
   /** Bind the local end to `[host, port]` before connecting (port 0: any). */
   localAddr?: [host: string, port: number] | null
   /**
@@ -25,59 +26,12 @@ export interface SocketOptions {
   onread?: boolean
 }
 
-/** How a connected socket becomes a transport: what the families pass down. */
-export interface TransportSetup {
-  /** Class-like name for messages. */
-  name: string
-  extra: StreamTransportOptions['extra']
-  owner?: StreamTransportOptions['owner']
-  canWriteEof?: boolean
-  eofAlwaysCloses?: boolean
-}
-
 /** `[host, port]` of a connected TCP socket's two ends. */
 export function tcpExtra (socket: net.Socket): { peername: Address, sockname: Address } {
   return {
     peername: [socket.remoteAddress ?? '', socket.remotePort ?? 0],
     sockname: [socket.localAddress ?? '', socket.localPort ?? 0],
   }
-}
-
-export function validateFactory (factory: unknown): void {
-  if (typeof factory !== 'function') {
-    throw invalidArgType(`protocol factory must be a function, got ${factory === null ? 'null' : typeof factory}`)
-  }
-}
-
-export function validatePort (port: unknown, name = 'port'): number {
-  if (typeof port === 'string' && /^\d+$/.test(port)) port = Number(port)
-  if (typeof port !== 'number') throw invalidArgType(`${name} must be a number, got ${typeof port}`)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw outOfRange(`${name} must be an integer from 0 to 65535, got ${port}`)
-  }
-  return port
-}
-
-export function validateOptions (options: unknown, what = 'options'): Record<string, unknown> {
-  if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw invalidArgType(`${what} must be an object, got ${typeof options}`)
-  return options as Record<string, unknown>
-}
-
-function validateDelay (value: unknown, name: string): number | null {
-  if (value === undefined || value === null) return null
-  if (typeof value !== 'number') throw invalidArgType(`${name} must be a number of milliseconds, got ${typeof value}`)
-  if (!Number.isFinite(value) || value < 0) throw outOfRange(`${name} must be >= 0, got ${value}`)
-  return value
-}
-
-function validateSignal (value: unknown): AbortSignal | null {
-  if (value === undefined || value === null) return null
-  if (typeof value !== 'object' || typeof (value as AbortSignal).aborted !== 'boolean' ||
-      typeof (value as AbortSignal).addEventListener !== 'function') {
-    throw invalidArgType('signal must be an AbortSignal')
-  }
-  return value as AbortSignal
 }
 
 function validateLocalAddr (value: unknown): [string, number] | null {
@@ -92,18 +46,12 @@ function aborted (signal: AbortSignal | null): boolean {
   return signal !== null && signal.aborted
 }
 
-/** Node's AbortError shape: name 'AbortError', code 'ABORT_ERR', the reason as `cause`. */
-export function abortError (signal: AbortSignal): Error {
-  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }),
-    { name: 'AbortError', code: 'ABORT_ERR' })
-}
-
 interface Resolved { address: string, family: number }
 
 async function resolve (host: string, port: number): Promise<Resolved[]> {
   const family = net.isIP(host)
   if (family !== 0) return [{ address: host, family }]
-  const found = await dns.promises.lookup(host, { all: true, verbatim: true })
+  const found = await dns().promises.lookup(host, { all: true, verbatim: true })
   if (found.length === 0) {
     throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host, port })
   }
@@ -141,14 +89,14 @@ type OnConnected<T> = (socket: net.Socket, bridge: OnreadBridge | null) => T
  * starts reading; the promise settles with what it returns or throws.
  */
 export async function connectTCP<T> (
-  host: string, port: number, options: ConnectionOptions, onConnected: OnConnected<T>, how: SocketOptions = {},
+  host: string, port: number, options: DialOptions, onConnected: OnConnected<T>, how: SocketOptions = {},
 ): Promise<T> {
   const signal = options.signal ?? null
-  if (aborted(signal)) throw abortError(signal!)
+  if (aborted(signal)) throw abortError(signal)
   let remotes = await resolve(host, port)
   let locals: Resolved[] | null = null
   if (options.localAddr != null) locals = await resolve(options.localAddr[0], options.localAddr[1])
-  if (aborted(signal)) throw abortError(signal!)
+  if (aborted(signal)) throw abortError(signal)
   const delay = options.happyEyeballsDelay ?? null
   if (delay !== null) remotes = interleave(remotes)
 
@@ -169,7 +117,7 @@ export async function connectTCP<T> (
     const onAbort = (): void => {
       if (settled) return
       finish()
-      rejectPromise(abortError(signal!))
+      rejectPromise(abortError(signal))
     }
     signal?.addEventListener('abort', onAbort, { once: true })
 
@@ -255,14 +203,14 @@ export async function connectUnix<T> (
   path: string, options: { signal?: AbortSignal | null }, onConnected: OnConnected<T>, how: SocketOptions = {},
 ): Promise<T> {
   const signal = options.signal ?? null
-  if (aborted(signal)) throw abortError(signal!)
+  if (aborted(signal)) throw abortError(signal)
   return await new Promise<T>((resolvePromise, rejectPromise) => {
     const bridge = how.onread === false ? null : new OnreadBridge()
     const socket = net.connect({ path, onread: bridge?.onread, allowHalfOpen: true })
     const onAbort = (): void => {
       cleanup()
       socket.destroy()
-      rejectPromise(abortError(signal!))
+      rejectPromise(abortError(signal))
     }
     const onError = (err: Error): void => {
       cleanup()
@@ -289,7 +237,7 @@ export async function connectUnix<T> (
 }
 
 /** Validated connection options (shared by the TCP entry points of every family). */
-export function parseConnectionOptions (options: unknown): ConnectionOptions {
+export function parseConnectionOptions (options: unknown): DialOptions {
   const o = validateOptions(options)
   return {
     localAddr: validateLocalAddr(o.localAddr),
@@ -297,17 +245,3 @@ export function parseConnectionOptions (options: unknown): ConnectionOptions {
     signal: validateSignal(o.signal),
   }
 }
-
-export function validateHost (host: unknown): string {
-  if (typeof host !== 'string') throw invalidArgType(`host must be a string, got ${host === null ? 'null' : typeof host}`)
-  if (host.length === 0) throw invalidArgValue('host must not be empty')
-  return host
-}
-
-export function validatePath (path: unknown): string {
-  if (typeof path !== 'string') throw invalidArgType(`path must be a string, got ${path === null ? 'null' : typeof path}`)
-  if (path.length === 0) throw invalidArgValue('path must not be empty')
-  return path
-}
-
-export { validateSignal }

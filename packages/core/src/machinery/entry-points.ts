@@ -1,23 +1,22 @@
-import * as dns from 'node:dns'
 import * as fs from 'node:fs'
 import * as net from 'node:net'
 import type * as tls from 'node:tls'
-import {
-  connectTCP, connectUnix, parseConnectionOptions, tcpExtra, validateFactory, validateHost, validateOptions,
-  validatePath, validatePort, validateSignal,
-} from './connect.js'
-import type { ConnectionOptions, TransportSetup } from './connect.js'
-import { invalidArgType } from './errors.js'
-import { Server, checkServerSupport, serverSettings } from './server.js'
-import type { AcceptHandler, ListenSpec } from './server.js'
+import type { AnyProtocol, ProtocolFactory } from '../protocol.js'
+import type { Address, Transport } from '../transport.js'
+import { invalidArgType, validateFactory, validateHost, validateOptions, validatePath, validatePort, validateSignal } from './args.js'
+import { dns } from './builtins.js'
+import { connectTCP, connectUnix, parseConnectionOptions, tcpExtra } from './dial.js'
+import type { DialOptions } from './dial.js'
+import type { OnreadBridge } from './onread-bridge.js'
+import { checkServerSupport, makeServer, serverSettings } from './server.js'
+import type { AcceptHandler, ListenSpec, Server } from './server.js'
 import { StreamTransport } from './stream-transport.js'
-import type { OnreadBridge } from './stream-transport.js'
-import {
-  TLS_EOF_WARNING, clientHandshake, parseClientTLS, parseServerTLS, serverHandshake, tlsExtra,
-} from './tls.js'
-import type { ClientTLSSettings, ServerTLSSettings, TLSClientOptions, TLSServerOptions } from './tls.js'
-import type { AnyProtocol, ProtocolFactory } from './protocol.js'
-import type { Address, Transport } from './transport.js'
+import type { TransportOwner } from './stream-transport.js'
+import { clientHandshake, serverHandshake, tlsExtra } from './tls-handshake.js'
+import { parseClientTLS, parseServerTLS } from './tls-options.js'
+import type { ClientTLSSettings, ServerTLSSettings, TLSClientOptions, TLSServerOptions } from './tls-options.js'
+import { TCP, TLS, UNIX } from './transport-kinds.js'
+import type { TransportKind } from './transport-kinds.js'
 
 /**
  * The connection and server functions shared by the families that run over byte streams
@@ -27,7 +26,7 @@ import type { Address, Transport } from './transport.js'
  */
 
 /** Options of `createConnection`. */
-export interface StreamConnectionOptions extends ConnectionOptions, TLSClientOptions {}
+export interface ConnectionOptions extends DialOptions, TLSClientOptions {}
 
 /** Options of `createServer` (asyncio's keyword arguments). */
 export interface ServerOptions extends TLSServerOptions {
@@ -53,14 +52,20 @@ export interface UnixServerOptions extends TLSServerOptions {
 /** Options of `connectAcceptedSocket`: with `ssl`, the TLS server side runs over the socket. */
 export interface AcceptedSocketOptions extends TLSServerOptions {}
 
+/** How a connected socket becomes a transport: its kind, extra info, and owner. */
+interface TransportSetup {
+  kind: TransportKind
+  extra: Record<string, unknown>
+  owner?: TransportOwner | null
+}
+
 /**
  * Creates the protocol and its transport over a connected socket and calls `connectionMade`.
  * The factory's error is thrown (the socket destroyed); an error from `connectionMade` comes
  * back in `error` (the transport is being aborted and will call `connectionLost(error)`).
  */
 function makeTransport<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, socket: net.Socket, bridge: OnreadBridge | null,
-  setup: TransportSetup,
+  factory: ProtocolFactory<P>, socket: net.Socket, bridge: OnreadBridge | null, setup: TransportSetup,
 ): { transport: StreamTransport, protocol: P, error: Error | null } {
   let protocol: P
   try {
@@ -72,18 +77,8 @@ function makeTransport<P extends AnyProtocol> (
     socket.destroy()
     throw err
   }
-  const transport = new StreamTransport({
-    socket,
-    protocol,
-    bridge,
-    name: setup.name,
-    extra: setup.extra,
-    owner: setup.owner,
-    canWriteEof: setup.canWriteEof,
-    eofAlwaysCloses: setup.eofAlwaysCloses,
-    eofKeepOpenWarning: setup.canWriteEof === false ? TLS_EOF_WARNING : undefined,
-  })
-  return { transport, protocol, error: transport._connectionMade() }
+  const transport = new StreamTransport({ socket, protocol, bridge, kind: setup.kind, extra: setup.extra, owner: setup.owner })
+  return { transport, protocol, error: transport.start() }
 }
 
 function connected<P extends AnyProtocol> (
@@ -94,19 +89,12 @@ function connected<P extends AnyProtocol> (
   return [transport, protocol]
 }
 
-/** The transport setup of a TLS connection, once its handshake is done. */
-export function tlsSetup (socket: tls.TLSSocket, secureContext: tls.SecureContext,
+/** The setup of a TLS connection, once its handshake is done. */
+function tlsSetup (socket: tls.TLSSocket, secureContext: tls.SecureContext,
   addresses: { peername: Address, sockname: Address }): TransportSetup {
-  return {
-    name: 'TLSTransport',
-    extra: tlsExtra(socket, secureContext, addresses),
-    canWriteEof: false,
-    eofAlwaysCloses: true,
-  }
+  return { kind: TLS, extra: tlsExtra(socket, secureContext, addresses) }
 }
 
-const TCP = 'TCPTransport'
-const UNIX = 'UnixTransport'
 const noop = (): void => {}
 
 /** A connected socket TLS will wrap: its errors surface through the TLS socket, so never let one go unheard. */
@@ -125,8 +113,8 @@ function rawForTls (socket: net.Socket): net.Socket {
  * asyncio `loop.create_connection(factory, host, port)`: connects over TCP (and TLS with
  * `ssl`), makes the protocol, calls `connectionMade`, and resolves to `[transport, protocol]`.
  */
-export function openConnection<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, host: string, port: number, options?: StreamConnectionOptions,
+export function createConnection<P extends AnyProtocol> (
+  factory: ProtocolFactory<P>, host: string, port: number, options?: ConnectionOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
   const h = validateHost(host)
@@ -138,11 +126,11 @@ export function openConnection<P extends AnyProtocol> (
 }
 
 async function connectTo<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, h: string, p: number, opts: ConnectionOptions, tlsSettings: ClientTLSSettings | null,
+  factory: ProtocolFactory<P>, h: string, p: number, opts: DialOptions, tlsSettings: ClientTLSSettings | null,
 ): Promise<[Transport, P]> {
   if (tlsSettings === null) {
     return await connectTCP(h, p, opts, (socket, bridge) =>
-      connected(factory, socket, bridge, { name: TCP, extra: tcpExtra(socket) }))
+      connected(factory, socket, bridge, { kind: TCP, extra: tcpExtra(socket) }))
   }
   const raw = await connectTCP(h, p, opts, rawForTls, { onread: false })
   const socket = await clientHandshake(raw, tlsSettings, opts.signal)
@@ -150,7 +138,7 @@ async function connectTo<P extends AnyProtocol> (
 }
 
 /** asyncio `loop.create_unix_connection(factory, path)`; with `ssl`, `serverHostname` is required. */
-export function openUnixConnection<P extends AnyProtocol> (
+export function createUnixConnection<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixConnectionOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
@@ -167,7 +155,7 @@ async function connectToPath<P extends AnyProtocol> (
   const addresses = { peername: at, sockname: '' }
   if (tlsSettings === null) {
     return await connectUnix(at, { signal }, (socket, bridge) =>
-      connected(factory, socket, bridge, { name: UNIX, extra: addresses }))
+      connected(factory, socket, bridge, { kind: UNIX, extra: addresses }))
   }
   const raw = await connectUnix(at, { signal }, rawForTls, { onread: false })
   const socket = await clientHandshake(raw, tlsSettings, signal)
@@ -175,12 +163,12 @@ async function connectToPath<P extends AnyProtocol> (
 }
 
 function acceptWith<P extends AnyProtocol> (factory: ProtocolFactory<P>, secureContext: tls.SecureContext | null): AcceptHandler {
-  return (socket, bridge, spec, server) => {
+  return (socket, bridge, spec, owner) => {
     const addresses = spec.kind === 'tcp' ? tcpExtra(socket) : { peername: '', sockname: spec.path }
     const setup: TransportSetup = secureContext === null
-      ? { name: spec.kind === 'tcp' ? TCP : UNIX, extra: addresses }
+      ? { kind: spec.kind === 'tcp' ? TCP : UNIX, extra: addresses }
       : tlsSetup(socket as tls.TLSSocket, secureContext, addresses)
-    const { transport } = makeTransport(factory, socket, bridge, { ...setup, owner: server })
+    const { transport } = makeTransport(factory, socket, bridge, { ...setup, owner })
     return transport
   }
 }
@@ -201,7 +189,7 @@ async function hostSpecs (hosts: string[] | null, port: number): Promise<ListenS
   for (const h of hosts) {
     const found = net.isIP(h) !== 0
       ? [{ address: h, family: net.isIP(h) }]
-      : await dns.promises.lookup(h, { all: true, verbatim: true })
+      : await dns().promises.lookup(h, { all: true, verbatim: true })
     for (const a of found) {
       if (seen.has(a.address)) continue
       seen.add(a.address)
@@ -217,7 +205,7 @@ async function hostSpecs (hosts: string[] | null, port: number): Promise<ListenS
  * port 0 and several addresses, they all get the port the first one was given. With `ssl`,
  * `connectionMade` comes after a successful handshake; a failed one drops the connection.
  */
-export function openServer<P extends AnyProtocol> (
+export function createServer<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, host?: string | string[] | null, port?: number | null, options?: ServerOptions,
 ): Promise<Server> {
   validateFactory(factory)
@@ -229,7 +217,7 @@ export function openServer<P extends AnyProtocol> (
   return (async () => {
     checkServerSupport(settings)
     const specs = await hostSpecs(hosts, p)
-    return await new Server(specs, settings, acceptWith(factory, secureSettings?.secureContext ?? null))._init()
+    return await makeServer(specs, settings, acceptWith(factory, secureSettings?.secureContext ?? null))
   })()
 }
 
@@ -253,7 +241,7 @@ function removeStaleSocket (path: string): void {
 }
 
 /** asyncio `loop.create_unix_server(factory, path)`: a stale socket file at `path` is removed first. */
-export function openUnixServer<P extends AnyProtocol> (
+export function createUnixServer<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixServerOptions,
 ): Promise<Server> {
   validateFactory(factory)
@@ -263,7 +251,7 @@ export function openUnixServer<P extends AnyProtocol> (
   const settings = serverSettings(o, secureSettings)
   return (async () => {
     removeStaleSocket(at)
-    return await new Server([{ kind: 'unix', path: at }], settings, acceptWith(factory, secureSettings?.secureContext ?? null))._init()
+    return await makeServer([{ kind: 'unix', path: at }], settings, acceptWith(factory, secureSettings?.secureContext ?? null))
   })()
 }
 
@@ -273,7 +261,7 @@ export function openUnixServer<P extends AnyProtocol> (
  * its `'data'` events; `allowHalfOpen` is turned on so that `eofReceived` can keep it open.
  * With `ssl`, the socket is the server side of a TLS connection (as in asyncio).
  */
-export function wrapAcceptedSocket<P extends AnyProtocol> (
+export function connectAcceptedSocket<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, socket: net.Socket, options?: AcceptedSocketOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
@@ -294,10 +282,9 @@ async function wrapConnected<P extends AnyProtocol> (
   if (isTCP) socket.setNoDelay(true)
   if (secureSettings === null) {
     socket.allowHalfOpen = true
-    return connected(factory, socket, null, { name: isTCP ? TCP : UNIX, extra: addresses })
+    return connected(factory, socket, null, { kind: isTCP ? TCP : UNIX, extra: addresses })
   }
   const secured = await serverHandshake(rawForTls(socket), secureSettings)
   return connected(factory, secured, null, tlsSetup(secured, secureSettings.secureContext, addresses))
 }
 
-export type { ConnectionOptions }

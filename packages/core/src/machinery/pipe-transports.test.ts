@@ -1,11 +1,21 @@
 import { spawn } from 'node:child_process'
 import type * as net from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { makeReadPipeTransport, makeWritePipeTransport } from './pipes.js'
-import { RecordingProtocol } from './testing/recorder.js'
-import { assertTrace } from './testing/checker.js'
-import { withTimeout } from './testing/deferred.js'
-import { InvalidStateError } from './errors.js'
+import { InvalidStateError } from '../errors.js'
+import type { AnyProtocol } from '../protocol.js'
+import { RecordingProtocol } from '../testing/recorder.js'
+import { assertTrace } from '../testing/checker.js'
+import { withTimeout } from '../testing/deferred.js'
+import { StreamTransport } from './stream-transport.js'
+import { READ_PIPE, WRITE_PIPE } from './transport-kinds.js'
+
+function makeWritePipeTransport (socket: net.Socket, protocol: AnyProtocol): StreamTransport {
+  return new StreamTransport({ socket, protocol, kind: WRITE_PIPE, extra: { pipe: socket } })
+}
+
+function makeReadPipeTransport (socket: net.Socket, protocol: AnyProtocol): StreamTransport {
+  return new StreamTransport({ socket, protocol, kind: READ_PIPE, extra: { pipe: socket } })
+}
 
 const T = 10_000
 
@@ -22,8 +32,8 @@ describe('pipe transports over a child process', () => {
     const r = new RecordingProtocol({ eofReturn: true }) // ignored: a read pipe closes at EOF
     const wt = makeWritePipeTransport(c.stdin as net.Socket, w)
     const rt = makeReadPipeTransport(c.stdout as net.Socket, r)
-    expect(wt._connectionMade()).toBe(null)
-    expect(rt._connectionMade()).toBe(null)
+    expect(wt.start()).toBe(null)
+    expect(rt.start()).toBe(null)
     expect(wt.getExtraInfo('pipe')).toBe(c.stdin)
     expect(rt.getExtraInfo('pipe')).toBe(c.stdout)
     expect(wt.canWriteEof()).toBe(true)
@@ -48,7 +58,7 @@ describe('pipe transports over a child process', () => {
     const c = child('setTimeout(() => {}, 20000)')
     const w = new RecordingProtocol()
     const wt = makeWritePipeTransport(c.stdin as net.Socket, w)
-    wt._connectionMade()
+    wt.start()
     while (w.count('pauseWriting') === 0) wt.write(Buffer.alloc(64 * 1024))
     expect(wt.getWriteBufferSize()).toBeGreaterThan(65536)
     wt.abort()
@@ -56,7 +66,7 @@ describe('pipe transports over a child process', () => {
     await withTimeout(w.lost, T)
     expect(w.trace()).toEqual(['connectionMade', 'pauseWriting', 'connectionLost'])
     const rt = makeReadPipeTransport(c.stdout as net.Socket, new RecordingProtocol())
-    rt._connectionMade()
+    rt.start()
     expect(() => rt.write('x')).toThrow(InvalidStateError)
     expect(rt.canWriteEof()).toBe(false)
     rt.close()
@@ -66,7 +76,7 @@ describe('pipe transports over a child process', () => {
     const c = child("process.stdout.write('last words')")
     const r = new RecordingProtocol({ onConnectionMade: (t) => t.pauseReading() })
     const rt = makeReadPipeTransport(c.stdout as net.Socket, r)
-    rt._connectionMade()
+    rt.start()
     await withTimeout(new Promise((resolve) => c.once('exit', resolve)), T)
     // Node resumes the child's stdio streams on the tick after 'exit'; give it a bounded
     // chance to (wrongly) deliver while paused
@@ -82,7 +92,7 @@ describe('pipe transports over a child process', () => {
     const c = child("require('fs').closeSync(0); setTimeout(() => {}, 20000)")
     const w = new RecordingProtocol()
     const wt = makeWritePipeTransport(c.stdin as net.Socket, w)
-    wt._connectionMade()
+    wt.start()
     // keep writing until the pipe reports the reader is gone
     const big = Buffer.alloc(256 * 1024)
     for (let i = 0; i < 64 && !wt.isClosing(); i++) {

@@ -1,0 +1,363 @@
+import type * as net from 'node:net'
+import { InvalidStateError } from '../errors.js'
+import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from '../protocol.js'
+import { asError } from './args.js'
+import { toProtocolBuffer } from './bytes.js'
+import { COPY_READ_MAX, READ_BUFFER_SIZE } from './limits.js'
+import { isSharedReadBuffer, sharedReadBuffer } from './onread-bridge.js'
+import type { OnreadBridge, ReadSink } from './onread-bridge.js'
+import type { TransportKind } from './transport-kinds.js'
+
+/** A protocol as the read path drives it: stream callbacks, and the buffered ones if it has them. */
+export type ReadingProtocol = StreamProtocolShape & Partial<BufferedProtocolShape>
+
+/** What the read path needs from its transport. */
+export interface ReadHost {
+  getProtocol(): AnyProtocol | null
+  isClosing(): boolean
+  close(): void
+  /** A protocol callback threw: report it and abort the connection. */
+  fatal(error: Error, callback: string): void
+  /** The socket closed while input was held back; now that it is delivered, the loss is due. */
+  connectionEnded(): void
+}
+
+/**
+ * The read side of a byte-stream transport: where bytes arrive and how they reach the protocol
+ * (asyncio `_SelectorSocketTransport._read_ready`, uvloop `UVStream.__uv_stream_on_read`).
+ *
+ * Routes in: through the `onread` bridge into memory that is reused (the read buffer all
+ * sockets share, copied out at once; after a large read, a buffer of the transport's own,
+ * handed over whole for the next large one; see `COPY_READ_MAX`), or into the buffered
+ * protocol's own buffer; or from `'data'` events where Node gives no choice (TLS, accepted
+ * sockets it cannot re-wrap, pipes it made). Delivery follows the current protocol:
+ * `dataReceived` for a stream protocol, `getBuffer`/`bufferUpdated` for a buffered one,
+ * decided again after every `setProtocol`.
+ *
+ * While reading is paused nothing is delivered, whatever the route: bytes that arrive anyway
+ * (the rest of a chunk a protocol paused in the middle of, a chunk Node had already read) are
+ * held, and delivered in order, before anything newer, once reading resumes. So is an EOF
+ * that came meanwhile, and then the socket's close.
+ */
+export class ReadPath implements ReadSink {
+  readonly #socket: net.Socket
+  readonly #host: ReadHost
+  readonly #kind: TransportKind
+  readonly #bridge: OnreadBridge | null
+
+  #buffered: boolean
+  #started = false
+  #paused = false
+  #eof = false
+  #readBuf: Buffer | null = null
+  /** The last read was large: the next one goes into a buffer of this transport's own, to be handed over. */
+  #lastLarge = false
+  #protoBuf: Uint8Array | null = null
+  #protoBufOwner: ReadingProtocol | null = null
+  #held: Uint8Array | null = null
+  #eofPending = false
+  #closePending = false
+  #heldScheduled = false
+
+  constructor (socket: net.Socket, host: ReadHost, kind: TransportKind, bridge: OnreadBridge | null) {
+    this.#socket = socket
+    this.#host = host
+    this.#kind = kind
+    this.#bridge = bridge
+    this.#buffered = isBuffered(host.getProtocol())
+    socket.on('end', this.#onEnd)
+    if (bridge === null) {
+      // 'data' mode: paused until connectionMade has run, then flowing while reading is
+      // wanted. Node itself resumes some streams (a child's stdio once it exited): the
+      // 'resume' listener keeps a paused transport paused.
+      socket.pause()
+      socket.on('data', this.#onChunk)
+      socket.on('resume', this.#onResume)
+    } else {
+      bridge.bind(this)
+    }
+  }
+
+  /** The protocol changed: pick the delivery that fits it. */
+  protocolChanged (protocol: AnyProtocol): void {
+    this.#buffered = isBuffered(protocol)
+  }
+
+  /** `connectionMade` has run: reading may begin. */
+  start (): void {
+    this.#started = true
+    this.update()
+  }
+
+  isReading (): boolean {
+    return !this.#host.isClosing() && !this.#paused && !this.#eof
+  }
+
+  pause (): void {
+    if (this.#host.isClosing() || this.#paused) return
+    this.#paused = true
+    this.update()
+  }
+
+  resume (): void {
+    if (this.#host.isClosing() || !this.#paused) return
+    this.#paused = false
+    this.update()
+  }
+
+  #wantRead (): boolean {
+    return this.#started && !this.#paused && !this.#eof && !this.#host.isClosing()
+  }
+
+  /** Starts or stops the socket's reading to match the state. */
+  update (): void {
+    if (!this.#wantRead()) {
+      this.#socket.pause()
+      return
+    }
+    if (this.#held !== null || this.#eofPending) {
+      // Bytes (or an EOF) held back by an earlier pause go first; the socket resumes after them.
+      this.#scheduleHeld()
+      return
+    }
+    this.#socket.resume()
+  }
+
+  /** Input (bytes or the EOF) is held back, waiting for a resume. */
+  holdsInput (): boolean {
+    return this.#held !== null || this.#eofPending
+  }
+
+  /** The socket closed while input is held: the loss comes after it, on resume. */
+  deferClose (): void {
+    this.#closePending = true
+  }
+
+  /**
+   * The transport is being closed or aborted; if the socket's close was put off, it is due
+   * now (never synchronously from `close()` or `abort()`). True if it was.
+   */
+  settleDeferredClose (): boolean {
+    if (!this.#closePending) return false
+    this.#closePending = false
+    setImmediate(() => this.#host.connectionEnded())
+    return true
+  }
+
+  /** Forgets what is held (an abort). */
+  dropHeld (): void {
+    this.#held = null
+    this.#eofPending = false
+  }
+
+  /** Stops listening to the socket and returns held bytes to it, for the transport that takes over (startTls). */
+  detach (): void {
+    const socket = this.#socket
+    socket.off('end', this.#onEnd)
+    if (this.#bridge === null) {
+      socket.off('data', this.#onChunk)
+      socket.off('resume', this.#onResume)
+    }
+    const held = this.#held
+    if (held !== null) socket.unshift(Buffer.from(held.buffer, held.byteOffset, held.byteLength))
+    this.#held = null
+  }
+
+  #scheduleHeld (): void {
+    if (this.#heldScheduled) return
+    this.#heldScheduled = true
+    setImmediate(() => {
+      this.#heldScheduled = false
+      if (!this.#wantRead()) return
+      const held = this.#held
+      this.#held = null
+      if (held !== null) this.#deliverCopy(held)
+      if (this.#eofPending && this.#held === null && this.#wantRead()) {
+        this.#eofPending = false
+        this.#onEnd()
+      }
+      if (this.#closePending && this.#held === null && !this.#eofPending) {
+        this.#closePending = false
+        this.#host.connectionEnded()
+        return
+      }
+      this.update()
+    })
+  }
+
+  /** The buffer Node reads into next (the onread bridge asks before every read). */
+  nextReadBuffer (): Uint8Array {
+    const protocol = this.#host.getProtocol() as ReadingProtocol | null
+    if (this.#buffered && protocol !== null && this.#wantRead() && this.#held === null) {
+      const buf = this.#protocolBuffer(protocol)
+      if (buf === null) return this.#ownBuffer()
+      this.#protoBuf = buf
+      this.#protoBufOwner = protocol
+      return buf
+    }
+    this.#protoBuf = null
+    return this.#lastLarge ? this.#ownBuffer() : sharedReadBuffer()
+  }
+
+  #ownBuffer (): Buffer {
+    this.#readBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
+    return this.#readBuf
+  }
+
+  /** A buffered protocol's `getBuffer(-1)`, checked; null (the connection is being aborted) if it failed. */
+  #protocolBuffer (protocol: ReadingProtocol): Uint8Array | null {
+    let buf: Uint8Array
+    try {
+      buf = toProtocolBuffer(protocol.getBuffer!(-1))
+    } catch (err) {
+      this.#host.fatal(asError(err), 'getBuffer')
+      return null
+    }
+    if (buf.length === 0) {
+      this.#host.fatal(new InvalidStateError('getBuffer() returned an empty buffer'), 'getBuffer')
+      return null
+    }
+    return buf
+  }
+
+  /** A read landed in `buf` (the onread callback). */
+  onRead (nread: number, buf: Uint8Array): boolean {
+    if (this.#host.isClosing()) return false
+    const protocol = this.#host.getProtocol() as ReadingProtocol
+    if (buf === this.#protoBuf) {
+      this.#protoBuf = null
+      if (this.#buffered && protocol === this.#protoBufOwner && !this.#paused) {
+        try {
+          protocol.bufferUpdated?.(nread)
+        } catch (err) {
+          this.#host.fatal(asError(err), 'bufferUpdated')
+        }
+        return true
+      }
+      // The protocol was replaced or paused meanwhile: the bytes go on as a copy.
+      this.#route(Buffer.from(buf.subarray(0, nread)))
+      return true
+    }
+    // The read landed in memory of the transport's own, to be reused: whatever is kept is copied.
+    if (this.#paused || this.#held !== null) {
+      this.#hold(Buffer.from(buf.subarray(0, nread)))
+      return true
+    }
+    if (this.#buffered) {
+      this.#feed(buf.subarray(0, nread), true)
+      return true
+    }
+    let data: Buffer
+    this.#lastLarge = nread > COPY_READ_MAX
+    if (nread <= COPY_READ_MAX || isSharedReadBuffer(buf)) {
+      data = Buffer.allocUnsafe(nread)
+      ;(buf as Buffer).copy(data, 0, 0, nread)
+    } else {
+      // A large read: hand the buffer itself over; the next read takes a fresh one.
+      data = (buf as Buffer).subarray(0, nread)
+      if (buf === this.#readBuf) this.#readBuf = null
+    }
+    try {
+      protocol.dataReceived?.(data)
+    } catch (err) {
+      this.#host.fatal(asError(err), 'dataReceived')
+    }
+    return true
+  }
+
+  readonly #onChunk = (chunk: Buffer): void => {
+    if (this.#host.isClosing()) return
+    this.#route(chunk) // Node allocated it for us: kept as is
+  }
+
+  readonly #onResume = (): void => {
+    if (!this.#wantRead() || this.#held !== null) this.#socket.pause()
+  }
+
+  /** Bytes the protocol may keep: held while reading is paused (or before it started), else delivered. */
+  #route (data: Uint8Array): void {
+    if (this.#paused || this.#held !== null || !this.#started) {
+      this.#hold(data)
+      return
+    }
+    this.#deliverCopy(data)
+  }
+
+  /** Delivers bytes the protocol may keep (a chunk Node allocated, or a copy). */
+  #deliverCopy (data: Uint8Array): void {
+    if (this.#buffered) {
+      this.#feed(data, false)
+      return
+    }
+    try {
+      (this.#host.getProtocol() as ReadingProtocol | null)?.dataReceived?.(data)
+    } catch (err) {
+      this.#host.fatal(asError(err), 'dataReceived')
+    }
+  }
+
+  /**
+   * Copies `data` into the buffers a buffered protocol gives (asyncio
+   * `_feed_data_to_buffered_proto`). The state is checked again before every piece: if the
+   * protocol pauses reading midway, the rest is held and delivered in order on resume; if it
+   * is replaced by a stream protocol, the rest goes to `dataReceived`. `transient` data (the
+   * transport's reusable memory) is copied when kept.
+   */
+  #feed (data: Uint8Array, transient: boolean): void {
+    let offset = 0
+    while (offset < data.length) {
+      if (this.#host.isClosing()) return
+      if (this.#paused || !this.#buffered) {
+        const rest = transient ? Buffer.from(data.subarray(offset)) : data.subarray(offset)
+        if (this.#paused) this.#hold(rest)
+        else this.#deliverCopy(rest)
+        return
+      }
+      const protocol = this.#host.getProtocol() as ReadingProtocol
+      const buf = this.#protocolBuffer(protocol)
+      if (buf === null) return
+      const n = Math.min(buf.length, data.length - offset)
+      buf.set(data.subarray(offset, offset + n))
+      offset += n
+      try {
+        protocol.bufferUpdated?.(n)
+      } catch (err) {
+        this.#host.fatal(asError(err), 'bufferUpdated')
+        return
+      }
+    }
+  }
+
+  /** Keeps bytes that arrived while the protocol has reading paused. */
+  #hold (rest: Uint8Array): void {
+    this.#held = this.#held === null ? rest : Buffer.concat([this.#held, rest])
+    this.#socket.pause()
+  }
+
+  readonly #onEnd = (): void => {
+    if (this.#host.isClosing()) return
+    if (this.#paused || this.#held !== null) {
+      // Node may announce the end after a pause that came with the last chunk; asyncio would
+      // not have read the EOF yet. Deliver it once reading resumes.
+      this.#eofPending = true
+      return
+    }
+    this.#eof = true
+    let keepOpen: boolean | void
+    try {
+      keepOpen = (this.#host.getProtocol() as ReadingProtocol | null)?.eofReceived?.()
+    } catch (err) {
+      this.#host.fatal(asError(err), 'eofReceived')
+      return
+    }
+    const kind = this.#kind
+    if (keepOpen && kind.eofAlwaysCloses && kind.eofKeepOpenWarning !== undefined) {
+      process.emitWarning(kind.eofKeepOpenWarning, { code: 'WL_WARN_EOF_KEEP_OPEN' })
+    }
+    if (kind.eofAlwaysCloses || !keepOpen) this.#host.close()
+  }
+}
+
+function isBuffered (protocol: AnyProtocol | null): boolean {
+  return protocol !== null && typeof (protocol as ReadingProtocol).getBuffer === 'function'
+}

@@ -1,0 +1,427 @@
+import type * as net from 'node:net'
+import { InvalidStateError, UnsupportedError, WriteAfterEofError } from '../errors.js'
+import { callExceptionHandler } from '../exception-handler.js'
+import type { AnyProtocol } from '../protocol.js'
+import { kTransport } from '../transport.js'
+import type { Transport, WriteBufferLimits, WriteData } from '../transport.js'
+import { asError, checkProtocol } from './args.js'
+import { toBuffer, toBuffers } from './bytes.js'
+import type { OnreadBridge } from './onread-bridge.js'
+import { ReadPath } from './read-path.js'
+import type { ReadingProtocol } from './read-path.js'
+import type { TransportKind } from './transport-kinds.js'
+import { WritePath } from './write-path.js'
+import type { FlowState } from './write-path.js'
+
+/** What tracks transports (a `Server`): told when one starts and when it is gone. */
+export interface TransportOwner {
+  attach(transport: StreamTransport): void
+  detach(transport: StreamTransport): void
+}
+
+/** What `beginUpgrade()` hands over to the transport that replaces this one (startTls). */
+export interface UpgradeState {
+  socket: net.Socket
+  protocol: AnyProtocol
+  owner: TransportOwner | null
+  flowState: FlowState
+}
+
+/** A running sendfile's access to the transport's write path (see `beginSendfile()`). */
+export interface SendfileSession {
+  /** Sends one chunk through the write path; throws once the transport is closing. */
+  write(chunk: Buffer): void
+  /** Resolves when the buffer is at or below the low-water mark; rejects if the connection is lost. */
+  drain(): Promise<void>
+  /** Ends the session: `write()` works again and flow-control callbacks reach the protocol. */
+  end(): void
+}
+
+export interface StreamTransportOptions {
+  /** The connected Node socket (TCP, Unix, TLS, or a pipe's socket). */
+  socket: net.Socket
+  protocol: AnyProtocol
+  /** What kind of transport this is: its sides and how its ends behave. */
+  kind: TransportKind
+  /** Present when the socket was created with `bridge.onread`: reads come through it. */
+  bridge?: OnreadBridge | null
+  /** Extra-info values, captured now; `socket` is added. */
+  extra?: Record<string, unknown>
+  /**
+   * A write-only transport over a socket that can also read (a socketpair end): watch it for
+   * the reader going away (its EOF), as asyncio polls a write pipe. Gone with nothing
+   * buffered: `connectionLost(null)`; with data still buffered: `connectionLost(EPIPE)`.
+   */
+  watchReader?: boolean
+  /** Who tracks this transport (a server): attached now, detached right after `connectionLost`. */
+  owner?: TransportOwner | null
+  /** Flow-control state carried over from the transport this one replaces (startTls). */
+  flowState?: FlowState | null
+}
+
+/**
+ * The byte-stream transport every family shares (asyncio `_SelectorSocketTransport` and the
+ * pipe transports, uvloop `UVStream`): a Node socket underneath, asyncio's semantics on top.
+ * This class is the state machine and the lifecycle; the write side is `WritePath`, the read
+ * side `ReadPath`, and what differs per kind (TCP, Unix, TLS, read pipe, write pipe) is the
+ * `TransportKind` it is made with.
+ *
+ * close / abort / writeEof / EOF / fatal errors are asyncio's; `connectionLost` comes from the
+ * socket's `'close'` event, so never synchronously and exactly once.
+ */
+export class StreamTransport implements Transport {
+  readonly #socket: net.Socket
+  readonly #kind: TransportKind
+  readonly #extra: Record<string, unknown>
+  readonly #owner: TransportOwner | null
+  readonly #reader: ReadPath | null
+  readonly #writer: WritePath
+
+  #protocol: AnyProtocol | null
+  #closing = false
+  #finishing = false
+  #lost = false
+  /** Handed over to another transport (startTls): this one is done, without a `connectionLost`. */
+  #detached = false
+  #eofWritten = false
+  #endCalled = false
+  #lostError: Error | null = null
+  #upgrade: { resolve: () => void, reject: (err: Error) => void } | null = null
+
+  constructor (options: StreamTransportOptions) {
+    const socket = options.socket
+    const kind = options.kind
+    this.#socket = socket
+    this.#kind = kind
+    this.#protocol = options.protocol
+    this.#owner = options.owner ?? null
+    this.#extra = { ...options.extra, socket }
+    this.#writer = new WritePath(socket, this, this, options.flowState ?? null)
+    socket.on('error', this.#onError)
+    socket.on('close', this.#onClose)
+    this.#reader = kind.readable ? new ReadPath(socket, this, kind, options.bridge ?? null) : null
+    if (!kind.readable && options.watchReader === true) {
+      socket.on('end', this.#onReaderGone)
+      socket.on('data', ignore)
+    }
+    this.#owner?.attach(this)
+  }
+
+  get [kTransport] (): true { return true }
+
+  /** The socket underneath, for family code. */
+  get socket (): net.Socket { return this.#socket }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Calls the protocol's `connectionMade(this)` (unless `callProtocol` is false: a transport
+   * that takes over a connection, as after startTls), then starts reading unless the protocol
+   * paused it. Returns the error `connectionMade` threw (the transport is then being aborted
+   * and `connectionLost(thatError)` follows), or `null`.
+   */
+  start ({ callProtocol = true }: { callProtocol?: boolean } = {}): Error | null {
+    try {
+      if (callProtocol) this.#protocol?.connectionMade?.(this)
+    } catch (err) {
+      const error = asError(err)
+      this.fatal(error, 'connectionMade')
+      return error
+    }
+    this.#reader?.start()
+    return null
+  }
+
+  close (): void {
+    if (this.#closing) return
+    this.#closing = true
+    this.#reader?.update()
+    if (this.#writer.isEmpty()) this.#finishClose()
+  }
+
+  abort (): void {
+    this.#forceClose(null)
+  }
+
+  isClosing (): boolean {
+    return this.#closing
+  }
+
+  getExtraInfo (name: string, defaultValue?: unknown): any {
+    const value = this.#extra[name]
+    return value === undefined ? defaultValue : value
+  }
+
+  setProtocol (protocol: AnyProtocol): void {
+    checkProtocol(protocol)
+    this.#protocol = protocol
+    this.#reader?.protocolChanged(protocol)
+  }
+
+  getProtocol (): AnyProtocol | null {
+    return this.#protocol
+  }
+
+  toString (): string {
+    const state = this.#lost ? 'closed' : this.#closing ? 'closing' : 'open'
+    return `<${this.#kind.name} ${state}>`
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  isReading (): boolean {
+    return this.#reader !== null && this.#reader.isReading()
+  }
+
+  pauseReading (): void {
+    this.#readSide('pauseReading').pause()
+  }
+
+  resumeReading (): void {
+    this.#readSide('resumeReading').resume()
+  }
+
+  #readSide (method: string): ReadPath {
+    // asyncio: a write pipe has no pause_reading/resume_reading (NotImplementedError)
+    if (this.#reader === null) throw new UnsupportedError(`${this.#kind.name} has no read side: ${method}() is not supported`)
+    return this.#reader
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  write (data: WriteData): void {
+    const buf = toBuffer(data)
+    this.#checkWritable()
+    if (buf.length === 0) return
+    if (this.#closing) {
+      this.#writer.dropped(this.#kind.name)
+      return
+    }
+    this.#writer.send(buf)
+  }
+
+  writelines (chunks: Iterable<WriteData>): void {
+    const bufs = toBuffers(chunks).filter((b) => b.length > 0)
+    this.#checkWritable()
+    if (bufs.length === 0) return
+    if (this.#closing) {
+      this.#writer.dropped(this.#kind.name)
+      return
+    }
+    this.#writer.sendMany(bufs)
+  }
+
+  #checkWritable (): void {
+    if (!this.#kind.writable) throw new InvalidStateError(`${this.#kind.name} is not writable`)
+    if (this.#eofWritten) throw new WriteAfterEofError()
+    if (this.#writer.sendfileRunning) throw new InvalidStateError('unable to write; sendfile is in progress')
+  }
+
+  getWriteBufferSize (): number {
+    return this.#writer.size()
+  }
+
+  getWriteBufferLimits (): [low: number, high: number] {
+    return this.#writer.flow.getLimits()
+  }
+
+  setWriteBufferLimits (limits?: WriteBufferLimits | null): void {
+    this.#writer.flow.setLimits(limits, this.#writer.size())
+  }
+
+  canWriteEof (): boolean {
+    return this.#kind.canWriteEof
+  }
+
+  writeEof (): void {
+    if (this.#closing || this.#eofWritten) return
+    if (!this.#kind.canWriteEof) throw new UnsupportedError(`${this.#kind.name} does not support writeEof()`)
+    this.#eofWritten = true
+    if (this.#kind.writeEofCloses) {
+      this.close()
+      return
+    }
+    if (this.#writer.isEmpty()) this.writeFlushed()
+  }
+
+  /** @internal the write path: everything written so far is in the kernel */
+  writeFlushed (): void {
+    if (this.#upgrade !== null) {
+      this.#upgrade.resolve()
+      return
+    }
+    if (this.#closing) {
+      this.#finishClose()
+    } else if (this.#eofWritten && !this.#endCalled) {
+      this.#endCalled = true
+      this.#socket.end()
+    }
+  }
+
+  // ---------------------------------------------------------------- hand-over: sendfile and startTls
+
+  /**
+   * Starts a sendfile on this transport: `write()` throws until the session ends,
+   * flow-control callbacks are kept from the protocol meanwhile (asyncio swaps in a protocol
+   * of its own), and the session pushes chunks through the write path. Throws on a closing
+   * transport, as asyncio does.
+   */
+  beginSendfile (): SendfileSession {
+    if (this.#closing) throw new InvalidStateError('Transport is closing')
+    this.#checkWritable()
+    const writer = this.#writer
+    writer.sendfileRunning = true
+    const appPaused = writer.flow.paused
+    return {
+      write: (chunk) => {
+        if (this.#closing) throw this.#lostError ?? new InvalidStateError('Transport is closing')
+        writer.send(chunk)
+      },
+      drain: () => {
+        if (this.#closing) return Promise.reject(this.#lostError ?? new InvalidStateError('Transport is closing'))
+        return writer.drain()
+      },
+      end: () => {
+        writer.sendfileRunning = false
+        // the protocol saw a pause before the sendfile: finish the pair now that it is over
+        if (appPaused && !writer.flow.paused && !this.#lost) {
+          writer.flow.carryOver(true, writer.flow.getLimits())
+          writer.flow.maybeResume(writer.size())
+        }
+      },
+    }
+  }
+
+  /**
+   * Begins an upgrade (startTls). At once: reading stops, nothing more reaches the protocol
+   * through this transport, and further writes are dropped (`isClosing()` is true). Once
+   * everything written before is flushed, the transport lets go of its socket and hands over
+   * what the new transport needs. Bytes read but not delivered go back into the socket, so
+   * the TLS layer sees them. Rejects if the connection is lost first (the protocol then gets
+   * no further callback from this transport).
+   */
+  async beginUpgrade (): Promise<UpgradeState> {
+    if (this.#closing) throw new InvalidStateError('Transport is closing')
+    if (!this.#kind.upgradable) throw new InvalidStateError(`${this.#kind.name} cannot be upgraded`)
+    const protocol = this.#protocol!
+    this.#closing = true
+    this.#socket.pause()
+    if (!this.#writer.isEmpty()) {
+      await new Promise<void>((resolve, reject) => { this.#upgrade = { resolve, reject } })
+    }
+    this.#upgrade = null
+    const socket = this.#socket
+    socket.off('error', this.#onError)
+    socket.off('close', this.#onClose)
+    this.#reader?.detach()
+    const flowState: FlowState = { paused: this.#writer.flow.paused, limits: this.#writer.flow.getLimits() }
+    this.#writer.discard()
+    this.#lost = true
+    this.#detached = true
+    this.#protocol = null
+    this.#owner?.detach(this)
+    return { socket, protocol, owner: this.#owner, flowState }
+  }
+
+  /** After an upgrade: resumes the protocol if it was paused and the new buffer is low enough. */
+  resumeAfterUpgrade (): void {
+    if (this.#writer.flow.paused && !this.#lost) this.#writer.flow.maybeResume(this.#writer.size())
+  }
+
+  // ---------------------------------------------------------------- errors and the end
+
+  /** @internal a protocol callback threw: report it, abort, and `connectionLost(error)` follows */
+  fatal (error: Error, callback: string): void {
+    callExceptionHandler({
+      message: `Fatal error: protocol.${callback}() call failed.`,
+      exception: error,
+      transport: this,
+      protocol: this.#protocol,
+    })
+    this.#forceClose(error)
+  }
+
+  #forceClose (error: Error | null): void {
+    if (this.#lost || this.#detached) return
+    if (error !== null) this.#lostError ??= error
+    this.#closing = true
+    this.#writer.discard()
+    this.#reader?.dropHeld()
+    if (this.#reader?.settleDeferredClose() === true) return
+    this.#socket.destroy()
+  }
+
+  #finishClose (): void {
+    if (this.#finishing || this.#lost) return
+    this.#finishing = true
+    if (this.#reader?.settleDeferredClose() === true) return
+    if (this.#kind.closeMode === 'destroy') {
+      this.#socket.destroy()
+    } else {
+      this.#socket.destroySoon()
+    }
+  }
+
+  readonly #onReaderGone = (): void => {
+    if (this.#closing || this.#lost) return
+    if (this.#writer.isEmpty()) {
+      this.close()
+    } else {
+      this.#forceClose(Object.assign(new Error('write EPIPE: the reading end of the pipe went away'),
+        { code: 'EPIPE', errno: -32, syscall: 'write' }))
+    }
+  }
+
+  readonly #onError = (err: Error): void => {
+    // A socket error ends the connection; connectionLost(err) follows from 'close'. Node
+    // does not always destroy the socket itself (a TLS alert after the handshake), so do it.
+    this.#lostError ??= err
+    this.#closing = true
+    this.#writer.discard()
+    this.#socket.destroy()
+  }
+
+  /** @internal the read path: input held at the socket's close is delivered, the loss is due */
+  connectionEnded (): void {
+    this.#onClose()
+  }
+
+  readonly #onClose = (): void => {
+    if (this.#lost) return
+    if (!this.#closing && this.#reader?.holdsInput() === true) {
+      // A pipe's reader can end (and Node close it) while the protocol has reading paused
+      // with bytes or the EOF still held: they come first, on resume, then the loss.
+      this.#reader.deferClose()
+      return
+    }
+    this.#lost = true
+    this.#closing = true
+    this.#writer.discard()
+    this.#reader?.dropHeld()
+    this.#writer.failDrains(this.#lostError ?? connectionLostError())
+    if (this.#upgrade !== null) {
+      // The connection died while an upgrade waited for the flush: startTls rejects, and the
+      // protocol, handed over to the upgrade, hears nothing more from this transport.
+      this.#upgrade.reject(this.#lostError ?? connectionLostError())
+      this.#upgrade = null
+      this.#protocol = null
+      this.#owner?.detach(this)
+      return
+    }
+    const protocol = this.#protocol as ReadingProtocol | null
+    try {
+      protocol?.connectionLost?.(this.#lostError)
+    } catch (exception) {
+      callExceptionHandler({ message: 'protocol.connectionLost() failed', exception, transport: this, protocol })
+    } finally {
+      this.#protocol = null
+      this.#owner?.detach(this)
+    }
+  }
+}
+
+function ignore (): void {}
+
+function connectionLostError (): Error {
+  return Object.assign(new Error('Connection lost'), { code: 'ECONNRESET' })
+}

@@ -1,0 +1,238 @@
+import * as net from 'node:net'
+import { WriteFlowControl } from '../flow-control.js'
+import type { AnyProtocol } from '../protocol.js'
+import { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from './limits.js'
+
+/** What the write path needs from its transport. */
+export interface WriteHost {
+  /** The protocol that gets `pauseWriting` / `resumeWriting` (it can change). */
+  getProtocol(): AnyProtocol | null
+  /** Everything written so far is in the kernel: a close or a `writeEof` waiting for it may go on. */
+  writeFlushed(): void
+}
+
+/** A carried-over flow-control state: the protocol's pause and the limits (startTls). */
+export interface FlowState {
+  paused: boolean
+  limits: [low: number, high: number]
+}
+
+let directWrites = true
+
+/**
+ * Turns the direct write path on or off (on by default where the capability check passes).
+ * Off, every write goes through the socket's documented `write()`. For tests that cover both
+ * paths, and for anyone who wants only documented Node APIs underneath.
+ */
+export function setSocketWriteFastPath (enabled: boolean): void {
+  directWrites = enabled
+}
+
+/** The undocumented method of `net.Socket` that the direct write path calls. */
+type DirectWriter = (writev: false, data: Buffer, encoding: 'buffer', cb: (err?: Error | null) => void) => void
+
+/**
+ * Whether writes may skip the socket's Writable machinery and go through Node's own
+ * `Socket.prototype._writeGeneric` (the method `socket.write()` ends in): a plain `net.Socket`
+ * over a libuv TCP or Pipe handle whose write methods are Node's own (not a TLS socket, not a
+ * subclass, not patched). Undocumented, hence checked; `socket.write()` is the fallback.
+ */
+function canWriteDirect (socket: net.Socket, exactQueue: boolean): boolean {
+  if (!directWrites || !exactQueue) return false
+  const proto = net.Socket.prototype as unknown as Record<string, unknown>
+  const own = socket as unknown as Record<string, unknown>
+  return Object.getPrototypeOf(socket) === proto && typeof proto._writeGeneric === 'function' &&
+    own.write === proto.write && own._write === proto._write && own._writeGeneric === proto._writeGeneric
+}
+
+/**
+ * The write side of a byte-stream transport (asyncio `_SelectorSocketTransport.write`, uvloop
+ * `UVStream._write`), with its flow control.
+ *
+ * A write goes straight to the socket when nothing is in flight; otherwise it waits in a
+ * queue of our own, sent as one vectored write when the one in flight completes. The buffer
+ * size is exact: the queue plus what the kernel has not taken of the write in flight. Pause is
+ * checked after every write, resume as writes complete. A single buffer goes to the handle
+ * through `_writeGeneric` where `canWriteDirect` allows (Node's Writable costs about a tenth of
+ * the CPU of a small echo: its state machine and a nextTick per write), else through
+ * `socket.write()`.
+ */
+export class WritePath {
+  readonly flow: WriteFlowControl
+  readonly #socket: net.Socket
+  readonly #host: WriteHost
+  /** True when `handle.writeQueueSize` tells how much of the write in flight is still unsent. */
+  readonly #exactQueue: boolean
+  /** Single writes go through `_writeGeneric` (see `canWriteDirect`). */
+  readonly #direct: boolean
+
+  #queue: Buffer[] = []
+  #queued = 0
+  /** Bytes of the direct write in flight (0: none); the socket's `writableLength` counts the others. */
+  #inFlight = 0
+  /** True while `_writeGeneric` runs: a write the kernel takes at once completes inside it. */
+  #submitting = false
+  /** Aborted or lost: the buffer is gone and completions are ignored. */
+  #discarded = false
+  /** A sendfile is running: flow-control callbacks are kept from the protocol. */
+  #sendfile = false
+  #droppedWrites = 0
+  #drainWaiters: Array<(err: Error | null) => void> = []
+
+  constructor (socket: net.Socket, host: WriteHost, transport: unknown, flowState: FlowState | null) {
+    this.#socket = socket
+    this.#host = host
+    this.flow = new WriteFlowControl({ flowProtocol: () => (this.#sendfile ? null : host.getProtocol()) }, transport)
+    if (flowState !== null) this.flow.carryOver(flowState.paused, flowState.limits)
+    // libuv's own stream handles (TCP, Pipe) tell how much of a write in flight is unsent;
+    // others (TLS) do not, and then the whole write in flight counts.
+    const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown, constructor?: { name?: string } } })._handle
+    const kind = handle?.constructor?.name
+    this.#exactQueue = typeof handle?.writeQueueSize === 'number' && (kind === 'TCP' || kind === 'Pipe')
+    this.#direct = canWriteDirect(socket, this.#exactQueue)
+  }
+
+  /** True while a sendfile runs (then `write()` throws). */
+  get sendfileRunning (): boolean { return this.#sendfile }
+  set sendfileRunning (running: boolean) { this.#sendfile = running }
+
+  /** Sends (or queues) one non-empty buffer, then pauses the protocol if that crossed the mark. */
+  send (buf: Buffer): void {
+    if (this.#queue.length === 0 && this.#idle()) {
+      this.#writeOne(buf)
+    } else {
+      this.#queue.push(buf)
+      this.#queued += buf.length
+    }
+    if (!this.flow.paused) this.flow.maybePause(this.size())
+  }
+
+  /** Sends non-empty buffers as one batch (one vectored write when nothing is in flight). */
+  sendMany (bufs: Buffer[]): void {
+    if (this.#queue.length === 0 && this.#idle()) {
+      this.#submit(bufs)
+    } else {
+      for (const buf of bufs) {
+        this.#queue.push(buf)
+        this.#queued += buf.length
+      }
+    }
+    if (!this.flow.paused) this.flow.maybePause(this.size())
+  }
+
+  /** A write after close was dropped: warn once enough of them were (asyncio logs the same). */
+  dropped (name: string): void {
+    if (++this.#droppedWrites === LOG_THRESHOLD_FOR_CONNLOST_WRITES) {
+      process.emitWarning(`${name}: write() after the transport was closed; the data is dropped`,
+        { code: 'WL_WARN_WRITE_AFTER_CLOSE' })
+    }
+  }
+
+  /** Nothing is buffered or in flight. */
+  isEmpty (): boolean {
+    return this.#queue.length === 0 && this.#idle()
+  }
+
+  /** Drops the buffer for good (abort, a socket error, the connection lost). */
+  discard (): void {
+    this.#discarded = true
+    this.#queue = []
+    this.#queued = 0
+  }
+
+  /** Bytes accepted and not yet handed to the kernel (asyncio `get_write_buffer_size()`). */
+  size (): number {
+    if (this.#discarded) return 0
+    const inFlight = this.#inFlight + this.#socket.writableLength
+    if (inFlight === 0) return this.#queued
+    if (this.#exactQueue) {
+      const handle = (this.#socket as unknown as { _handle?: { writeQueueSize: number } | null })._handle
+      if (handle != null && handle.writeQueueSize <= inFlight) return this.#queued + handle.writeQueueSize
+    }
+    return this.#queued + inFlight
+  }
+
+  /** Resolves when the buffer is at or below the low-water mark (at once if not paused). */
+  drain (): Promise<void> {
+    if (!this.flow.paused) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      this.#drainWaiters.push((err) => { if (err === null) resolve(); else reject(err) })
+    })
+  }
+
+  /** Rejects every pending `drain()` with `err` (the connection is gone). */
+  failDrains (err: Error): void {
+    if (this.#drainWaiters.length > 0) this.#wakeDrainWaiters(err)
+  }
+
+  #wakeDrainWaiters (err: Error | null): void {
+    const waiters = this.#drainWaiters
+    this.#drainWaiters = []
+    for (const w of waiters) w(err)
+  }
+
+  #idle (): boolean {
+    return this.#inFlight === 0 && this.#socket.writableLength === 0
+  }
+
+  /** Hands one buffer to the socket (only when nothing is in flight, so order is kept). */
+  #writeOne (buf: Buffer): void {
+    if (!this.#direct) {
+      this.#socket.write(buf, this.#onWritten)
+      return
+    }
+    this.#inFlight = buf.length
+    this.#submitting = true
+    try {
+      (this.#socket as unknown as { _writeGeneric: DirectWriter })._writeGeneric(false, buf, 'buffer', this.#onDirectWritten)
+    } finally {
+      this.#submitting = false
+    }
+  }
+
+  /**
+   * A direct write completed: at once (inside `_writeGeneric`, when the kernel took it whole)
+   * or later. A failed write destroys the socket with the error, as the Writable does, and
+   * `connectionLost(err)` follows from its events.
+   */
+  readonly #onDirectWritten = (err?: Error | null): void => {
+    this.#inFlight = 0
+    if (err != null) {
+      this.#socket.destroy(err)
+      return
+    }
+    // Done at once: the code that submitted it carries on (the buffer is already accounted).
+    if (this.#submitting) return
+    this.#onWritten(null)
+  }
+
+  /** Called as each write completes (through the Writable: for a write done at once, on the next tick). */
+  readonly #onWritten = (err?: Error | null): void => {
+    if (err != null || this.#discarded) return
+    if (this.#queue.length > 0 && this.#idle()) this.#submitQueue()
+    if (this.flow.paused) this.flow.maybeResume(this.size())
+    if (this.#drainWaiters.length > 0 && this.size() <= this.flow.low) this.#wakeDrainWaiters(null)
+    if (this.#queue.length === 0 && this.#idle()) this.#host.writeFlushed()
+  }
+
+  #submitQueue (): void {
+    const chunks = this.#queue
+    this.#queue = []
+    this.#queued = 0
+    this.#submit(chunks)
+  }
+
+  /** Hands `chunks` to the socket: one write, or one vectored write for several. */
+  #submit (chunks: Buffer[]): void {
+    if (chunks.length === 1) {
+      this.#writeOne(chunks[0]!)
+      return
+    }
+    const socket = this.#socket
+    socket.cork()
+    const last = chunks.length - 1
+    for (let i = 0; i < last; i++) socket.write(chunks[i]!)
+    socket.write(chunks[last]!, this.#onWritten)
+    socket.uncork()
+  }
+}
