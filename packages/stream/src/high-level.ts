@@ -1,16 +1,11 @@
 import { createConnection, createServer, createUnixConnection, createUnixServer } from './index.js'
+// Types by their public names in this package (type-only: erased, nothing imported at run time).
+import type { ConnectionOptions, Server, ServerOptions, UnixConnectionOptions, UnixServerOptions } from './index.js'
 import { checkFunction, checkLimit, checkOptions } from './stream-checks.js'
 import { StreamReader } from './stream-reader.js'
 import { StreamReaderProtocol } from './stream-reader-protocol.js'
 import type { ClientConnected } from './stream-reader-protocol.js'
 import { StreamWriter } from './stream-writer.js'
-
-// The options of the functions underneath, taken from their signatures.
-type ConnectionOptions = NonNullable<Parameters<typeof createConnection>[3]>
-type UnixConnectionOptions = NonNullable<Parameters<typeof createUnixConnection>[2]>
-type ServerOptions = NonNullable<Parameters<typeof createServer>[3]>
-type UnixServerOptions = NonNullable<Parameters<typeof createUnixServer>[2]>
-type Server = Awaited<ReturnType<typeof createServer>>
 
 /** Options of `openConnection`: `limit` (the `StreamReader`'s, default 64 KiB), and `createConnection`'s. */
 export interface OpenConnectionOptions extends ConnectionOptions {

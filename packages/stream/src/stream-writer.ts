@@ -1,13 +1,11 @@
 import type { ExtraInfo, Transport, WriteData } from '@wireline/core'
 import { startTls } from './index.js'
+import type { ClientSSL, ServerSSL } from './index.js' // type-only: erased
 import { argType, checkOptions } from './stream-checks.js'
 import type { StreamReader } from './stream-reader.js'
 import { closeWaiter, drainHelper, isServerSide, replaceTransport } from './stream-reader-protocol.js'
 import type { StreamReaderProtocol } from './stream-reader-protocol.js'
 import { writableTo } from './web-streams.js'
-
-/** What `startTls` takes as `ssl`: `true` or Node's TLS options (client or server). */
-type SSL = Parameters<typeof startTls>[2]
 
 /** Options of `writer.startTls()` (asyncio's keyword arguments). */
 export interface StreamStartTlsOptions {
@@ -111,7 +109,7 @@ export class StreamWriter {
    * was written; the reader and writer carry on over it. `ssl` as in `startTls`.
    * @throws TypeError for a wrong `ssl` or option.
    */
-  startTls (ssl: SSL, options?: StreamStartTlsOptions): Promise<void> {
+  startTls (ssl: ClientSSL | ServerSSL, options?: StreamStartTlsOptions): Promise<void> {
     if (ssl !== true && (typeof ssl !== 'object' || ssl === null)) {
       throw argType(`ssl must be true or TLS options, got ${ssl === null ? 'null' : typeof ssl}`)
     }
@@ -138,7 +136,7 @@ export class StreamWriter {
     return drainHelper(this.#protocol)
   }
 
-  async #startTls (ssl: SSL, options: StreamStartTlsOptions): Promise<void> {
+  async #startTls (ssl: ClientSSL | ServerSSL, options: StreamStartTlsOptions): Promise<void> {
     await this.drain()
     const transport = await startTls(this.#transport, this.#protocol, ssl, {
       ...options, serverSide: isServerSide(this.#protocol),
