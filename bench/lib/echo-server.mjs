@@ -1,7 +1,9 @@
 // One echo server for bench/suites/tcp-echo.mjs and tls-echo.mjs, in a process of its own:
 //
-//   node bench/lib/echo-server.mjs <net | wireline | wireline-data | wireline-buffered> [--tls]
+//   node bench/lib/echo-server.mjs <net | wireline | wireline-data | wireline-buffered | streams> [--tls]
 //
+// `streams` is the echo of asyncio's high-level streams (@wireline/stream startServer):
+// `reader.read(64 KiB)`, `writer.write()`, `await writer.drain()`, in a loop.
 // With --tls the same echoes run over TLS (the test certificate of @wireline/core/testing):
 // `net` becomes the canonical raw `tls.createServer` echo, the wireline ones pass
 // `ssl: serverTls()` (wireline-data has no TLS form: TLS always reads through 'data').
@@ -15,7 +17,7 @@ import tls from 'node:tls'
 import { createServer as createBufferedServer } from '@wireline/buffered'
 import { setAcceptedSocketFastPath } from '@wireline/core/machinery'
 import { serverTls } from '@wireline/core/testing'
-import { createServer } from '@wireline/stream'
+import { createServer, startServer } from '@wireline/stream'
 
 const BACKLOG = 511 // Node's default for net.Server; wireline's is asyncio's 100
 const useTls = process.argv.includes('--tls')
@@ -74,11 +76,34 @@ async function wirelineServer (fastPath) {
   return server.addresses()[0][1]
 }
 
+/**
+ * The echo with asyncio's streams: what a streams user writes. read(n) returns what is there
+ * (at most n bytes; 64 KiB is the reader's limit), as `reader.read(100)` does in the docs'
+ * example; a bare read() would wait for EOF.
+ */
+async function streamsEcho (reader, writer) {
+  try {
+    for (;;) {
+      const data = await reader.read(65536)
+      if (data.length === 0) break
+      writer.write(data)
+      await writer.drain()
+    }
+  } catch {
+    // the load generator reset the connection
+  }
+  writer.close()
+}
+
 const variant = process.argv[2]
 let port
 if (variant === 'net') port = await netServer()
 else if (variant === 'wireline') port = await wirelineServer(true)
 else if (variant === 'wireline-data' && !useTls) port = await wirelineServer(false)
+else if (variant === 'streams') {
+  const server = await startServer(streamsEcho, '127.0.0.1', 0, { backlog: BACKLOG, ssl })
+  port = server.addresses()[0][1]
+}
 else if (variant === 'wireline-buffered') {
   const server = await createBufferedServer(() => new BufferedEcho(), '127.0.0.1', 0, { backlog: BACKLOG, ssl })
   port = server.addresses()[0][1]

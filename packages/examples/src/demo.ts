@@ -4,6 +4,8 @@ import type { DatagramTransport } from '@wireline/datagram'
 import type { Server } from '@wireline/stream'
 import * as tcpEchoServer from './tcp-echo-server.js'
 import * as tcpEchoClient from './tcp-echo-client.js'
+import * as streamsEchoServer from './streams-echo-server.js'
+import * as streamsEchoClient from './streams-echo-client.js'
 import * as existingSockets from './connecting-existing-sockets.js'
 import * as tlsEchoServer from './tls-echo-server.js'
 import * as tlsEchoClient from './tls-echo-client.js'
@@ -57,6 +59,10 @@ const steps: Step[] = [
   {
     title: 'TCP echo server + TCP echo client',
     run: () => withServer(tcpEchoServer.main, (port) => tcpEchoClient.main({ port })),
+  },
+  {
+    title: 'TCP echo server + TCP echo client using streams',
+    run: () => withServer(streamsEchoServer.main, (port) => streamsEchoClient.main({ port })),
   },
   {
     title: 'UDP echo server + UDP echo client',

@@ -76,6 +76,21 @@ describe('pnpm demo', () => {
       'Close the socket',
       'Connection closed',
     ])
+    // TCP echo using streams: the server's and the client's lines, in the order they must come
+    const streams = lines.slice(lines.indexOf('=== TCP echo server + TCP echo client using streams ==='))
+    const streamsEnd = streams.findIndex((l, i) => i > 0 && l.startsWith('=== '))
+    const section = streams.slice(1, streamsEnd).filter((l) => l !== '')
+    const serving = /^Serving on \('127\.0\.0\.1', (\d+)\)$/.exec(section[0] ?? '')
+    expect(serving).not.toBeNull()
+    expect(Number(serving![1])).toBeGreaterThan(0)
+    const received = /^Received 'Hello World!' from \('127\.0\.0\.1', (\d+)\)$/.exec(section[2] ?? '')
+    expect(received).not.toBeNull()
+    expect(Number(received![1])).not.toBe(Number(serving![1])) // the client's port, not the server's
+    expect([section[1], section[3], section[4]]).toEqual([
+      "Send: 'Hello World!'", "Send: 'Hello World!'", 'Close the connection',
+    ])
+    expect(section.slice(5).sort()).toEqual(['Close the connection', "Received: 'Hello World!'"])
+    expect(section).toHaveLength(7)
     // subprocess_exec: the child's date, as Python's datetime.now() prints it
     expect(stdout).toMatch(CURRENT_DATE)
   })

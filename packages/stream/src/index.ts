@@ -99,3 +99,15 @@ export const connectAcceptedSocket: <P extends StreamProtocol>(
 export const startTls: (
   transport: Transport, protocol: StreamProtocol, ssl: ClientSSL | ServerSSL, options?: StartTlsOptions,
 ) => Promise<Transport> = machinery.startTls
+
+export { openConnection, openUnixConnection, startServer, startUnixServer } from './high-level.js'
+export type {
+  OpenConnectionOptions, OpenUnixConnectionOptions, StartServerOptions, StartUnixServerOptions,
+} from './high-level.js'
+export { StreamReader } from './stream-reader.js'
+export type { Separator, StreamReaderOptions } from './stream-reader.js'
+export { StreamWriter } from './stream-writer.js'
+export type { StreamStartTlsOptions } from './stream-writer.js'
+export { StreamReaderProtocol } from './stream-reader-protocol.js'
+export type { ClientConnected } from './stream-reader-protocol.js'
+export { IncompleteReadError, LimitOverrunError } from './stream-errors.js'
