@@ -190,8 +190,10 @@ export class RequestParser {
         return true
       }
       case State.ChunkEnd: {
-        if (buf.length - this.#pos < 2) return false
-        if (buf[this.#pos] !== 13 || buf[this.#pos + 1] !== 10) throw new HttpError(400, 'chunk data not followed by CRLF')
+        const avail = buf.length - this.#pos
+        if (avail >= 1 && buf[this.#pos] !== 13) throw new HttpError(400, 'chunk data not followed by CRLF')
+        if (avail < 2) return false
+        if (buf[this.#pos + 1] !== 10) throw new HttpError(400, 'chunk data not followed by CRLF')
         this.#pos += 2
         this.#state = State.ChunkSize
         return true

@@ -166,7 +166,7 @@ export class HttpProtocol extends Protocol {
       if (this.#closed) return
       const status = err instanceof HttpError ? err.status : 500
       const res = this.#res
-      if (res !== null && res.headSent) {
+      if (res !== null && res.headSent && !res.finished) {
         // too late for an error response: the client sees the connection end early
         this.#closed = true
         this.parser.close()
