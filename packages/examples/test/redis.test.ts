@@ -76,7 +76,7 @@ describe.skipIf(!existsSync(REDIS_SERVER))('Redis client against redis-server', 
     expect(inner[2]).toBe('st')
     expect(inner[3]).toBeInstanceOf(RedisError)
     expect((inner[3] as RedisError).message).toBe('ERR boom') // redis-server 7 prefixes a code
-    expect(str(r[2])).toBe('y')
+    expect(str(r[2]!)).toBe('y')
     expect(r[3]).toBe(-7)
     expect(await client.call('BLPOP', 'empty-list', '0.01')).toBe(null) // *-1
     await client.call('HSET', 'h', 'f1', 'v1', 'f2', 'v2')
