@@ -12,7 +12,7 @@ import type { Server } from '@wireline/stream'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { HttpProtocol } from '../src/http/server.js'
 import { helloEcho } from '../src/http/routes.js'
-import { exchange, have, run, sha256, sha256File, splitResponses, startHttp, stopServer } from './lib/io.js'
+import { exchange, run, sha256, sha256File, splitResponses, skipWithout, startHttp, stopServer } from './lib/io.js'
 
 let server: Server | undefined
 afterEach(async () => {
@@ -27,7 +27,7 @@ async function start (make?: () => HttpProtocol): Promise<{ port: number, protoc
 
 const GET = (path = '/', extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: t\r\n${extra}\r\n`
 
-describe.skipIf(!have('curl'))('HTTP/1.1 example under curl', () => {
+describe.skipIf(skipWithout('curl'))('HTTP/1.1 example under curl', () => {
   let dir: string
   beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'wl-http-')) })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { Protocol, createServer, type Server, type Transport } from '@wireline/stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ClientSide, createProxy } from '../src/proxy.js'
-import { exchange, have, run, sha256File, splitResponses, startHttp, stopServer } from './lib/io.js'
+import { exchange, run, sha256File, splitResponses, skipWithout, startHttp, stopServer } from './lib/io.js'
 
 const servers: Server[] = []
 afterEach(async () => {
@@ -29,7 +29,7 @@ async function proxyTo (upstreamPort: number): Promise<{ port: number, sides: Cl
   return { port: portOf(proxy), sides }
 }
 
-describe.skipIf(!have('curl'))('proxy under curl, to the HTTP example', () => {
+describe.skipIf(skipWithout('curl'))('proxy under curl, to the HTTP example', () => {
   it('keep-alive, an 8 MiB echo and a 400 go through unchanged', async () => {
     const http = await startHttp()
     servers.push(http.server)

@@ -1,14 +1,15 @@
 // The Redis client against a real redis-server (Debian's), started by the tests on a free port.
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { createConnection } from '@wireline/stream'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { ConnectionClosedError, RedisClient } from '../src/redis/client.js'
 import { RedisError, type Reply } from '../src/redis/resp.js'
+import { skipWithout } from './lib/io.js'
 import { REDIS_SERVER, type RedisServer, startRedis } from './lib/redis.js'
 
 const str = (r: Reply): string => (r as Buffer).toString()
 
-describe.skipIf(!existsSync(REDIS_SERVER))('Redis client against redis-server', () => {
+describe.skipIf(skipWithout(REDIS_SERVER))('Redis client against redis-server', () => {
   let redis: RedisServer
   let client: RedisClient
   beforeAll(async () => {
@@ -90,10 +91,7 @@ describe.skipIf(!existsSync(REDIS_SERVER))('Redis client against redis-server', 
       onPause = (): void => {}
       override pauseWriting (): void { this.pauses++; super.pauseWriting(); this.onPause() }
     }
-    const [c] = await Promise.all([(async () => {
-      const { createConnection } = await import('@wireline/stream')
-      return (await createConnection(() => new Watched(), '127.0.0.1', redis.port))[1]
-    })()])
+    const [, c] = await createConnection(() => new Watched(), '127.0.0.1', redis.port)
     onTestFinished(async () => { c.close(); await c.closed })
     const t = c.transport
     const write = t.write.bind(t)
@@ -145,7 +143,7 @@ describe.skipIf(!existsSync(REDIS_SERVER))('Redis client against redis-server', 
   })
 })
 
-describe.skipIf(!existsSync(REDIS_SERVER))('Redis client when the server goes away', () => {
+describe.skipIf(skipWithout(REDIS_SERVER))('Redis client when the server goes away', () => {
   it('mid-pipeline: every pending command rejects, later ones too, nothing hangs', async () => {
     const redis = await startRedis()
     onTestFinished(() => redis.stop())
