@@ -92,15 +92,17 @@ export class ClientSide extends ProxySide {
     super.connectionMade(transport)
     transport.pauseReading()
     createConnection(() => {
+      // coupled from the start: the upstream may speak first (a greeting), and its data or
+      // its pauseWriting must reach this side before the promise settles
       const up = new ProxySide()
       up.peer = this
+      this.peer = up
       return up
-    }, this.upstreamHost, this.upstreamPort).then(([upTransport, up]) => {
+    }, this.upstreamHost, this.upstreamPort).then(([upTransport]) => {
       if (this.lost) {
         upTransport.close() // the client left while we were connecting
         return
       }
-      this.peer = up
       transport.resumeReading()
     }, () => {
       transport.abort() // the upstream refused: the client sees a reset, as with no proxy
