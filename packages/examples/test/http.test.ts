@@ -188,6 +188,41 @@ describe('HTTP/1.1 example under raw bytes', () => {
   }, 30_000)
 })
 
+describe('HTTP/1.1 example: an upload faster than its echo is read', () => {
+  it('stops reading the upload until the client reads: the echo stays within the write limits', async () => {
+    let maxWriteBuffer = 0
+    let onPaused!: () => void
+    const paused = new Promise<void>((resolve) => { onPaused = resolve })
+    class Watched extends HttpProtocol {
+      override dataReceived (data: Uint8Array): void {
+        super.dataReceived(data)
+        maxWriteBuffer = Math.max(maxWriteBuffer, this.transport.getWriteBufferSize())
+      }
+
+      override pauseWriting (): void { super.pauseWriting(); onPaused() }
+    }
+    const { port } = await start(() => new Watched(helloEcho))
+    const body = randomBytes(32 << 20)
+    const socket = net.connect(port, '127.0.0.1')
+    socket.pause() // uploads, but reads nothing back yet
+    socket.write(`POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`)
+    socket.write(body)
+    await paused // the echo filled the server's transport: it stopped reading the upload
+    const got: Buffer[] = []
+    const done = new Promise<void>((resolve, reject) => {
+      socket.on('error', reject)
+      socket.on('close', () => resolve())
+    })
+    socket.on('data', (d: Buffer) => got.push(d))
+    socket.resume()
+    await done
+    const [response] = splitResponses(Buffer.concat(got))
+    expect(response!.status).toBe(200)
+    expect(sha256(response!.body)).toBe(sha256(body))
+    expect(maxWriteBuffer).toBeLessThanOrEqual(65536 + 65536) // the high-water mark plus the read that crossed it
+  }, 30_000)
+})
+
 describe('pnpm --filter @wireline/examples http-server', () => {
   it('prints the port, serves, and exits 0 on SIGTERM', async () => {
     const entry = fileURLToPath(new URL('../dist/http-server.js', import.meta.url))
