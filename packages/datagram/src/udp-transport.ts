@@ -5,7 +5,8 @@ import { LOG_THRESHOLD_FOR_CONNLOST_WRITES, asError, checkProtocol, invalidArgVa
 import type { AnyProtocol, WriteBufferLimits, WriteData } from '@wireline/core'
 import { checkAddress, formatAddress, literalFamily, missingArgs } from './address.js'
 import type { IPFamily } from './address.js'
-import { DATAGRAM_HEADER_SIZE, PAUSED_READ_MAX_BYTES, PAUSED_READ_MAX_DATAGRAMS } from './constants.js'
+import { DATAGRAM_HEADER_SIZE } from './constants.js'
+import { HeldDatagrams } from './held-datagrams.js'
 import type { DatagramAddress, DatagramProtocolShape, DatagramTransport } from './transport.js'
 
 /** Where datagrams go when `sendto` is given no address. */
@@ -26,7 +27,6 @@ export interface UDPTransportOptions {
 }
 
 /** A receive-side event kept while reading is paused. */
-type Held = { data: Buffer, addr: DatagramAddress } | { error: Error }
 
 /**
  * A UDP endpoint over a bound (and maybe connected) `dgram.Socket`, with asyncio's
@@ -70,9 +70,7 @@ export class UDPTransport implements DatagramTransport {
 
   // receiving
   #readPaused = false
-  #held: Held[] = []
-  #heldHead = 0
-  #heldBytes = 0
+  readonly #held = new HeldDatagrams()
   #drainScheduled = false
 
   constructor (options: UDPTransportOptions) {
@@ -123,7 +121,7 @@ export class UDPTransport implements DatagramTransport {
   close (): void {
     if (this.#closing) return
     this.#closing = true
-    this.#dropHeld()
+    this.#held.clear()
     if (this.#inFlight === 0) this.#closeSocket()
   }
 
@@ -168,15 +166,15 @@ export class UDPTransport implements DatagramTransport {
   resumeReading (): void {
     if (this.#closing || !this.#readPaused) return
     this.#readPaused = false
-    if (this.#heldHead < this.#held.length) this.#scheduleDrain()
+    if (this.#held.pending) this.#scheduleDrain()
   }
 
   readonly #onMessage = (data: Buffer, rinfo: dgram.RemoteInfo): void => {
     // Before connectionMade nothing can arrive (the socket is bound and connected in one
     // tick); after close() reading has stopped.
     if (this.#closing || !this.#made) return
-    if (this.#readPaused || this.#heldHead < this.#held.length) {
-      this.#hold(data, [rinfo.address, rinfo.port])
+    if (this.#readPaused || this.#held.pending) {
+      this.#held.holdDatagram(data, [rinfo.address, rinfo.port])
       return
     }
     this.#deliver(data, [rinfo.address, rinfo.port])
@@ -185,27 +183,12 @@ export class UDPTransport implements DatagramTransport {
   /** Receive errors (ECONNREFUSED from an ICMP port unreachable, ...): the endpoint stays open. */
   readonly #onError = (err: Error): void => {
     if (this.#closing || !this.#made) return
-    if (this.#readPaused || this.#heldHead < this.#held.length) {
+    if (this.#readPaused || this.#held.pending) {
       // Delivered in order with the datagrams, like asyncio, whose reader sees the error only on resume.
-      if (this.#held.length - this.#heldHead < PAUSED_READ_MAX_DATAGRAMS) this.#held.push({ error: err })
+      this.#held.holdError(err)
       return
     }
     this.#errorReceived(err)
-  }
-
-  #hold (data: Buffer, addr: DatagramAddress): void {
-    if (this.#held.length - this.#heldHead >= PAUSED_READ_MAX_DATAGRAMS ||
-        this.#heldBytes + data.length > PAUSED_READ_MAX_BYTES) {
-      return // dropped, as a full receive buffer drops it
-    }
-    this.#held.push({ data, addr })
-    this.#heldBytes += data.length
-  }
-
-  #dropHeld (): void {
-    this.#held = []
-    this.#heldHead = 0
-    this.#heldBytes = 0
   }
 
   #scheduleDrain (): void {
@@ -218,19 +201,10 @@ export class UDPTransport implements DatagramTransport {
 
   readonly #drain = (): void => {
     this.#drainScheduled = false
-    while (this.#heldHead < this.#held.length && !this.#readPaused && !this.#closing) {
-      const item = this.#held[this.#heldHead]!
-      this.#held[this.#heldHead++] = undefined as never
-      if ('error' in item) {
-        this.#errorReceived(item.error)
-      } else {
-        this.#heldBytes -= item.data.length
-        this.#deliver(item.data, item.addr)
-      }
-    }
-    if (this.#heldHead === this.#held.length) {
-      this.#held = []
-      this.#heldHead = 0
+    while (this.#held.pending && !this.#readPaused && !this.#closing) {
+      const item = this.#held.take()!
+      if ('error' in item) this.#errorReceived(item.error)
+      else this.#deliver(item.data, item.addr)
     }
   }
 
@@ -379,7 +353,7 @@ export class UDPTransport implements DatagramTransport {
     if (error !== null) this.#lostError ??= error
     this.#closing = true
     this.#aborted = true
-    this.#dropHeld()
+    this.#held.clear()
     this.#closeSocket()
   }
 
@@ -399,7 +373,7 @@ export class UDPTransport implements DatagramTransport {
     this.#lost = true
     this.#closing = true
     this.#socketClosed = true
-    this.#dropHeld()
+    this.#held.clear()
     const protocol = this.#protocol
     try {
       protocol?.connectionLost?.(this.#lostError)

@@ -15,7 +15,8 @@
  * - Argument checks that throw at the call with Node's codes, and byte conversions.
  */
 export { StreamTransport } from './stream-transport.js'
-export type { SendfileSession, StreamTransportOptions, TransportOwner, UpgradeState } from './stream-transport.js'
+export type { StreamTransportOptions, TransportOwner } from './stream-transport.js'
+export type { SendfileSession, UpgradeState } from './handover.js'
 export type { FlowState } from './write-path.js'
 export { READ_PIPE, TCP, TLS, TLS_EOF_WARNING, UNIX, WRITE_PIPE } from './transport-kinds.js'
 export type { TransportKind } from './transport-kinds.js'

@@ -7,6 +7,8 @@ import type { Transport, WriteBufferLimits, WriteData } from '../transport.js'
 import { asError, checkProtocol } from './args.js'
 import { toBuffer, toBuffers } from './bytes.js'
 import { SSL_SHUTDOWN_TIMEOUT } from './limits.js'
+import { SendfileSession } from './handover.js'
+import type { UpgradeState } from './handover.js'
 import type { OnreadBridge } from './onread-bridge.js'
 import { ReadPath } from './read-path.js'
 import type { ReadingProtocol } from './read-path.js'
@@ -18,24 +20,6 @@ import type { FlowState } from './write-path.js'
 export interface TransportOwner {
   attach(transport: StreamTransport): void
   detach(transport: StreamTransport): void
-}
-
-/** What `beginUpgrade()` hands over to the transport that replaces this one (startTls). */
-export interface UpgradeState {
-  socket: net.Socket
-  protocol: AnyProtocol
-  owner: TransportOwner | null
-  flowState: FlowState
-}
-
-/** A running sendfile's access to the transport's write path (see `beginSendfile()`). */
-export interface SendfileSession {
-  /** Sends one chunk through the write path; throws once the transport is closing. */
-  write(chunk: Buffer): void
-  /** Resolves when the buffer is at or below the low-water mark; rejects if the connection is lost. */
-  drain(): Promise<void>
-  /** Ends the session: `write()` works again and flow-control callbacks reach the protocol. */
-  end(): void
 }
 
 export interface StreamTransportOptions {
@@ -270,27 +254,13 @@ export class StreamTransport implements Transport {
   beginSendfile (): SendfileSession {
     if (this.#closing) throw new InvalidStateError('Transport is closing')
     this.#checkWritable()
-    const writer = this.#writer
-    writer.sendfileRunning = true
-    const appPaused = writer.flow.paused
-    return {
-      write: (chunk) => {
-        if (this.#closing) throw this.#lostError ?? new InvalidStateError('Transport is closing')
-        writer.send(chunk)
-      },
-      drain: () => {
-        if (this.#closing) return Promise.reject(this.#lostError ?? new InvalidStateError('Transport is closing'))
-        return writer.drain()
-      },
-      end: () => {
-        writer.sendfileRunning = false
-        // the protocol saw a pause before the sendfile: finish the pair now that it is over
-        if (appPaused && !writer.flow.paused && !this.#lost) {
-          writer.flow.carryOver(true, writer.flow.getLimits())
-          writer.flow.maybeResume(writer.size())
-        }
-      },
-    }
+    return new SendfileSession(this.#writer, () => this.#closedError(), () => this.#lost)
+  }
+
+  /** Null while open; once closing, the error a pending operation fails with. */
+  #closedError (): Error | null {
+    if (!this.#closing) return null
+    return this.#lostError ?? new InvalidStateError('Transport is closing')
   }
 
   /**
