@@ -28,7 +28,10 @@ export class SendfileSession {
   readonly #lost: () => boolean
   readonly #appPaused: boolean
 
-  /** `closedError()` is null while the transport is open, else the error to fail with. */
+  /**
+   * `closedError()` is null while the transport is open, else the error to fail with.
+   * @internal made by the transport only
+   */
   constructor (writer: WritePath, closedError: () => Error | null, lost: () => boolean) {
     this.#writer = writer
     this.#closedError = closedError

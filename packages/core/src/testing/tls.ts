@@ -3,7 +3,9 @@ import { issueCertificate } from './x509.js'
 
 /** A certificate and its private key, in PEM. */
 export interface TestKeyPair {
+  /** The certificate, PEM. */
   readonly cert: string
+  /** Its private key, PEM (PKCS #8). */
   readonly key: string
 }
 
