@@ -319,7 +319,15 @@ export class StreamTransport implements Transport {
     this.#writer.discard()
     this.#reader?.dropHeld()
     if (this.#reader?.settleDeferredClose() === true) return
+    this.#destroy()
+  }
+
+  #destroy (): void {
     this.#socket.destroy()
+    // Bun's child stdio (streams, not sockets) hold 'close' back until a write in flight ends
+    // or the child closes its end, which a child that does not read never does: the
+    // transport is done all the same.
+    if (this.#writer.selfCounted) setImmediate(this.#onClose)
   }
 
   #finishClose (): void {
@@ -329,7 +337,7 @@ export class StreamTransport implements Transport {
     const socket = this.#socket
     switch (this.#kind.closeMode) {
       case 'destroy':
-        socket.destroy()
+        this.#destroy()
         break
       case 'end':
         socket.destroySoon()
