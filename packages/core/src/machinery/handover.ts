@@ -1,6 +1,6 @@
 import type * as net from 'node:net'
 import type { AnyProtocol } from '../protocol.js'
-import type { TransportOwner } from './stream-transport.js'
+import type { TransportOwner } from './transport-options.js'
 import type { FlowState, WritePath } from './write-path.js'
 
 /*

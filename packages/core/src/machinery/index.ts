@@ -15,7 +15,7 @@
  * - Argument checks that throw at the call with Node's codes, and byte conversions.
  */
 export { StreamTransport } from './stream-transport.js'
-export type { StreamTransportOptions, TransportOwner } from './stream-transport.js'
+export type { StreamTransportOptions, TransportOwner } from './transport-options.js'
 export type { SendfileSession, UpgradeState } from './handover.js'
 export type { FlowState } from './write-path.js'
 export { READ_PIPE, TCP, TLS, TLS_EOF_WARNING, UNIX, WRITE_PIPE } from './transport-kinds.js'
@@ -26,6 +26,7 @@ export { setSocketWriteFastPath } from './write-path.js'
 export { setAcceptedSocketFastPath } from './accept.js'
 export { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from './limits.js'
 export { Server, reusePortSupported } from './server.js'
+export type { ServeForeverOptions } from './server.js'
 export {
   connectAcceptedSocket, createConnection, createServer, createUnixConnection, createUnixServer,
 } from './entry-points.js'
