@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import * as net from 'node:net'
 import type * as tls from 'node:tls'
+import { traceConnect } from '../instrumentation.js'
 import type { AnyProtocol, ProtocolFactory } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
 import { invalidArgType, validateFactory, validateHost, validateOptions, validatePath, validatePort, validateSignal } from './args.js'
@@ -122,7 +123,7 @@ export function createConnection<P extends AnyProtocol> (
   const o = validateOptions(options)
   const opts = parseConnectionOptions(o)
   const tlsSettings = parseClientTLS(o, h)
-  return connectTo(factory, h, p, opts, tlsSettings)
+  return traceConnect({ family: 'tcp', host: h, port: p, ssl: tlsSettings !== null }, () => connectTo(factory, h, p, opts, tlsSettings))
 }
 
 async function connectTo<P extends AnyProtocol> (
@@ -146,7 +147,7 @@ export function createUnixConnection<P extends AnyProtocol> (
   const o = validateOptions(options)
   const signal = validateSignal(o.signal)
   const tlsSettings = parseClientTLS(o, null)
-  return connectToPath(factory, at, signal, tlsSettings)
+  return traceConnect({ family: 'unix', path: at, ssl: tlsSettings !== null }, () => connectToPath(factory, at, signal, tlsSettings))
 }
 
 async function connectToPath<P extends AnyProtocol> (
@@ -271,7 +272,7 @@ export function connectAcceptedSocket<P extends AnyProtocol> (
   if (socket.destroyed || socket.connecting || socket.readyState === 'closed') {
     throw Object.assign(new Error('socket is not connected'), { code: 'ERR_SOCKET_CLOSED' })
   }
-  return wrapConnected(factory, socket, secureSettings)
+  return traceConnect({ family: 'accepted', socket, ssl: secureSettings !== null }, () => wrapConnected(factory, socket, secureSettings))
 }
 
 async function wrapConnected<P extends AnyProtocol> (

@@ -43,3 +43,4 @@ export {
 } from './args.js'
 export { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
 export { kTransport } from '../transport.js'
+export { publishConnectionLost, publishConnectionMade, traceConnect } from '../instrumentation.js'

@@ -3,6 +3,7 @@ import type * as tls from 'node:tls'
 import { DEFAULT_BACKLOG } from '../constants.js'
 import { InvalidStateError, ServerClosedError, UnsupportedError } from '../errors.js'
 import { callExceptionHandler } from '../exception-handler.js'
+import { publishServerClosed, publishServerListening } from '../instrumentation.js'
 import type { Address } from '../transport.js'
 import { adoptAcceptedSocket } from './accept.js'
 import { checkOptionNames, invalidArgType, outOfRange, validateOptions, validateSignal } from './args.js'
@@ -72,6 +73,8 @@ export class Server implements AsyncDisposable {
   #closed = false
   #starting: Promise<void> | null = null
   #waiters: Array<() => void> = []
+  /** `wireline:server:closed` was published (once). */
+  #closedPublished = false
   /** Ends the pending `serveForever()`. */
   #forever: (() => void) | null = null
 
@@ -129,6 +132,7 @@ export class Server implements AsyncDisposable {
     }
     this.#listeners = listeners
     this.#serving = true
+    publishServerListening(this)
   }
 
   #listenOne (spec: ListenSpec): Promise<net.Server> {
@@ -249,7 +253,12 @@ export class Server implements AsyncDisposable {
   }
 
   #wake (): void {
-    if (!this.#isDone() || this.#waiters.length === 0) return
+    if (!this.#isDone()) return
+    if (!this.#closedPublished) {
+      this.#closedPublished = true
+      publishServerClosed(this)
+    }
+    if (this.#waiters.length === 0) return
     const waiters = this.#waiters
     this.#waiters = []
     for (const w of waiters) w()

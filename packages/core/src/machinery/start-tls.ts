@@ -1,6 +1,7 @@
 import type * as net from 'node:net'
 import type * as tls from 'node:tls'
 import { callExceptionHandler } from '../exception-handler.js'
+import { publishConnectionLost } from '../instrumentation.js'
 import type { AnyProtocol } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
 import { abortError, asError, checkOptionNames, checkProtocol, invalidArgType, validateOptions, validateSignal } from './args.js'
@@ -106,7 +107,7 @@ async function upgrade (
     } catch (err) {
       const error: Error = reason ?? asError(err)
       socket.destroy()
-      endProtocol(protocol, error)
+      endProtocol(transport, protocol, error)
       throw error
     }
     const secureContext = (serverSettings ?? clientSettings)!.secureContext
@@ -130,10 +131,11 @@ async function upgrade (
 }
 
 /** The protocol's `connectionLost(error)` for an upgrade that failed after the hand-over. */
-function endProtocol (protocol: AnyProtocol, error: Error): void {
+function endProtocol (transport: StreamTransport, protocol: AnyProtocol, error: Error): void {
   try {
     protocol.connectionLost?.(error)
   } catch (exception) {
-    callExceptionHandler({ message: 'protocol.connectionLost() failed', exception, protocol })
+    callExceptionHandler({ message: 'protocol.connectionLost() failed', exception, transport, protocol })
   }
+  publishConnectionLost(transport, protocol, error)
 }

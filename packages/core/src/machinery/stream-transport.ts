@@ -1,14 +1,15 @@
 import type * as net from 'node:net'
 import { InvalidStateError, UnsupportedError, WriteAfterEofError } from '../errors.js'
 import { callExceptionHandler } from '../exception-handler.js'
+import { publishConnectionLost, publishConnectionMade } from '../instrumentation.js'
 import type { AnyProtocol } from '../protocol.js'
 import { kTransport } from '../transport.js'
 import type { Transport, WriteBufferLimits, WriteData } from '../transport.js'
 import { asError, checkProtocol } from './args.js'
 import { toBuffer, toBuffers } from './bytes.js'
 import { connectionLostError, systemError, upgradeAbortedError } from './system-errors.js'
-import { SendfileSession } from './handover.js'
-import type { UpgradeState } from './handover.js'
+import { WritePathSession } from './handover.js'
+import type { SendfileSession, UpgradeState } from './handover.js'
 import { ReadPath } from './read-path.js'
 import type { ReadingProtocol } from './read-path.js'
 import { endSocket } from './transport-kinds.js'
@@ -34,6 +35,8 @@ export class StreamTransport implements Transport {
   readonly #owner: TransportOwner | null
   readonly #reader: ReadPath | null
   readonly #writer: WritePath
+  /** Publishes its life on wireline's diagnostics channels (not a child's internal pipes). */
+  readonly #instrumented: boolean
 
   #protocol: AnyProtocol | null
   #closing = false
@@ -58,6 +61,7 @@ export class StreamTransport implements Transport {
     this.#protocol = options.protocol
     this.#owner = options.owner ?? null
     this.#extra = { ...options.extra, socket }
+    this.#instrumented = options.instrument ?? true
     this.#writer = new WritePath(socket, this, this, options.flowState ?? null)
     socket.on('error', this.#onError)
     socket.on('close', this.#onClose)
@@ -83,13 +87,15 @@ export class StreamTransport implements Transport {
    * and `connectionLost(thatError)` follows), or `null`.
    */
   start ({ callProtocol = true }: { callProtocol?: boolean } = {}): Error | null {
+    const protocol = this.#protocol
     try {
-      if (callProtocol) this.#protocol?.connectionMade?.(this)
+      if (callProtocol) protocol?.connectionMade?.(this)
     } catch (err) {
       const error = asError(err)
       this.fatal(error, 'connectionMade')
       return error
     }
+    if (callProtocol && this.#instrumented) publishConnectionMade(this, protocol)
     this.#reader?.start()
     return null
   }
@@ -239,7 +245,7 @@ export class StreamTransport implements Transport {
   beginSendfile (): SendfileSession {
     if (this.#closing) throw new InvalidStateError('Transport is closing')
     this.#checkWritable()
-    return new SendfileSession(this.#writer, () => this.#closedError(), () => this.#lost)
+    return new WritePathSession(this.#writer, () => this.#closedError(), () => this.#lost)
   }
 
   /**
@@ -403,6 +409,7 @@ export class StreamTransport implements Transport {
       this.#protocol = null
       this.#owner?.detach(this)
     }
+    if (this.#instrumented) publishConnectionLost(this, protocol, this.#lostError)
   }
 }
 

@@ -29,6 +29,8 @@ export interface StreamTransportOptions {
   watchReader?: boolean
   /** Who tracks this transport (a server): attached now, detached right after `connectionLost`. */
   owner?: TransportOwner | null
+  /** Publish `connectionMade` / `connectionLost` on the diagnostics channels (default true). */
+  instrument?: boolean
   /** Flow-control state carried over from the transport this one replaces (startTls). */
   flowState?: FlowState | null
 }
