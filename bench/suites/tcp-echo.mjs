@@ -47,6 +47,11 @@ const VARIANTS = {
     cmd: process.execPath,
     args: [benchDir + 'lib/echo-server.mjs', 'wireline-data'],
   },
+  'wireline-subscribed': {
+    label: 'wireline, diagnostics subscriber',
+    cmd: process.execPath,
+    args: [benchDir + 'lib/echo-server.mjs', 'wireline', '--subscribe'],
+  },
   'wireline-buffered': {
     label: 'wireline BufferedProtocol',
     cmd: process.execPath,
