@@ -18,7 +18,7 @@ export { StreamTransport } from './stream-transport.js'
 export type { StreamTransportOptions, TransportOwner } from './transport-options.js'
 export type { SendfileSession, UpgradeState } from './handover.js'
 export type { FlowState } from './write-path.js'
-export { READ_PIPE, TCP, TLS, TLS_EOF_WARNING, UNIX, WRITE_PIPE } from './transport-kinds.js'
+export { READ_PIPE, TCP, TLS, UNIX, WRITE_PIPE } from './transport-kinds.js'
 export type { TransportKind } from './transport-kinds.js'
 export { OnreadBridge } from './onread-bridge.js'
 export type { ReadSink } from './onread-bridge.js'
@@ -38,9 +38,9 @@ export { startTls } from './start-tls.js'
 export type { StartTlsOptions } from './start-tls.js'
 export type { ClientSSL, ServerSSL, TLSClientOptions, TLSServerOptions } from './tls-options.js'
 export {
-  abortError, asError, checkProtocol, invalidArgType, invalidArgValue, outOfRange, validateFactory, validateHost,
-  validateOptions, validatePath, validatePort, validateSignal,
+  abortError, asError, checkOptionNames, checkProtocol, invalidArgType, invalidArgValue, outOfRange, validateFactory,
+  validateSignal,
 } from './args.js'
-export { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
+export { toBuffer } from './bytes.js'
 export { kTransport } from '../transport.js'
 export { publishConnectionLost, publishConnectionMade, traceConnect } from '../instrumentation.js'
