@@ -1,8 +1,8 @@
-import type * as net from 'node:net'
+import * as net from 'node:net'
 import * as tls from 'node:tls'
 import { describe, expect, it } from 'vitest'
 import { RecordingProtocol, assertTrace, clientTls, serverTls, withTimeout } from '@wireline/core/testing'
-import { TimeoutError, createConnection, startTls } from '../src/index.js'
+import { TimeoutError, connectAcceptedSocket, createConnection, startTls } from '../src/index.js'
 import { cleanupTransport, ended, rawServer } from './helpers.js'
 
 const T = 10_000
@@ -126,5 +126,23 @@ describe('startTls: TLS over TLS', () => {
     t.close()
     expect(await withTimeout(protocol.lost, T)).toBe(null)
     expect(protocol.trace()).toEqual(['connectionMade', 'dataReceived', 'connectionLost'])
+  })
+})
+
+describe('connectAcceptedSocket: signal', () => {
+  it('gives up the TLS handshake of an accepted socket: AbortError, the socket destroyed, no protocol', async () => {
+    const server = await rawServer()
+    const client = net.connect(server.port, '127.0.0.1')
+    client.on('error', () => {})
+    const socket = await server.next()
+    const controller = new AbortController()
+    let made = 0
+    const wrapping = connectAcceptedSocket(() => { made++; return new RecordingProtocol() }, socket, { ssl: serverTls(), signal: controller.signal })
+    controller.abort()
+    const err = await withTimeout(wrapping.catch((e: unknown) => e), T)
+    expect(err).toMatchObject({ name: 'AbortError' })
+    expect(socket.destroyed).toBe(true)
+    expect(made).toBe(0)
+    client.destroy()
   })
 })

@@ -4,7 +4,7 @@ import type * as tls from 'node:tls'
 import { traceConnect } from '../instrumentation.js'
 import type { AnyProtocol, ProtocolFactory } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
-import { invalidArgType, validateFactory, validateHost, validateOptions, validatePath, validatePort, validateSignal } from './args.js'
+import { abortError, invalidArgType, validateFactory, validateHost, validateOptions, validatePath, validatePort, validateSignal } from './args.js'
 import { dns } from './builtins.js'
 import { connectTCP, connectUnix, parseConnectionOptions, tcpExtra } from './dial.js'
 import type { DialOptions } from './dial.js'
@@ -51,7 +51,10 @@ export interface UnixServerOptions extends TLSServerOptions {
 }
 
 /** Options of `connectAcceptedSocket`: with `ssl`, the TLS server side runs over the socket. */
-export interface AcceptedSocketOptions extends TLSServerOptions {}
+export interface AcceptedSocketOptions extends TLSServerOptions {
+  /** Gives up a TLS handshake still running over the socket: the socket is destroyed, the promise rejects with an `AbortError`. */
+  signal?: AbortSignal | null
+}
 
 /** How a connected socket becomes a transport: its kind, extra info, and owner. */
 interface TransportSetup {
@@ -268,16 +271,22 @@ export function connectAcceptedSocket<P extends AnyProtocol> (
   validateFactory(factory)
   const o = validateOptions(options)
   const secureSettings = parseServerTLS(o)
+  const signal = validateSignal(o.signal)
   if (!(socket instanceof net.Socket)) throw invalidArgType('socket must be a connected net.Socket')
   if (socket.destroyed || socket.connecting || socket.readyState === 'closed') {
     throw Object.assign(new Error('socket is not connected'), { code: 'ERR_SOCKET_CLOSED' })
   }
-  return traceConnect({ family: 'accepted', socket, ssl: secureSettings !== null }, () => wrapConnected(factory, socket, secureSettings))
+  return traceConnect({ family: 'accepted', socket, ssl: secureSettings !== null }, () => wrapConnected(factory, socket, secureSettings, signal))
+}
+
+function isAborted (signal: AbortSignal | null): boolean {
+  return signal !== null && signal.aborted
 }
 
 async function wrapConnected<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, socket: net.Socket, secureSettings: ServerTLSSettings | null,
+  factory: ProtocolFactory<P>, socket: net.Socket, secureSettings: ServerTLSSettings | null, signal: AbortSignal | null,
 ): Promise<[Transport, P]> {
+  if (signal?.aborted === true) throw abortError(signal)
   const isTCP = socket.remoteAddress !== undefined
   const addresses = isTCP ? tcpExtra(socket) : { peername: '', sockname: '' }
   if (isTCP) socket.setNoDelay(true)
@@ -285,7 +294,18 @@ async function wrapConnected<P extends AnyProtocol> (
     socket.allowHalfOpen = true
     return connected(factory, socket, null, { kind: isTCP ? TCP : UNIX, extra: addresses })
   }
-  const secured = await serverHandshake(rawForTls(socket), secureSettings)
+  // Aborted during the handshake: the socket is destroyed under it, which ends it.
+  const onAbort = (): void => { socket.destroy() }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  let secured: tls.TLSSocket
+  try {
+    secured = await serverHandshake(rawForTls(socket), secureSettings)
+  } catch (err) {
+    if (isAborted(signal)) throw abortError(signal)
+    throw err
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
   return connected(factory, secured, null, tlsSetup(secured, secureSettings.secureContext, addresses))
 }
 
