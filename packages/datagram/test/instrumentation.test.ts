@@ -1,16 +1,10 @@
 import * as dc from 'node:diagnostics_channel'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { RecordingDatagramProtocol, withTimeout } from '@wireline/core/testing'
+import { recordChannel, RecordingDatagramProtocol, withTimeout } from '@wireline/core/testing'
 import { createDatagramEndpoint } from '../src/index.js'
 import type { DatagramTransport } from '../src/index.js'
 
-function listen (name: string): unknown[] {
-  const seen: unknown[] = []
-  const fn = (m: unknown): void => { seen.push(m) }
-  dc.subscribe(name, fn)
-  onTestFinished(() => { dc.unsubscribe(name, fn) })
-  return seen
-}
+const listen = (name: string): unknown[] => recordChannel(name, onTestFinished)
 
 describe('datagram endpoints on diagnostics_channel and with a signal', () => {
   it('publishes connection:made and connection:lost, and traces the opening', async () => {

@@ -1,16 +1,10 @@
 import * as dc from 'node:diagnostics_channel'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { withTimeout } from '@wireline/core/testing'
+import { recordChannel, withTimeout } from '@wireline/core/testing'
 import { subprocessExec, subprocessShell } from '../src/index.js'
 import { T, cleanup, recorder } from './helpers.js'
 
-function listen (name: string): unknown[] {
-  const seen: unknown[] = []
-  const fn = (m: unknown): void => { seen.push(m) }
-  dc.subscribe(name, fn)
-  onTestFinished(() => { dc.unsubscribe(name, fn) })
-  return seen
-}
+const listen = (name: string): unknown[] => recordChannel(name, onTestFinished)
 
 describe('subprocess: signal', () => {
   it('an aborted signal rejects with AbortError before anything starts; no protocol is made', async () => {
