@@ -3,7 +3,9 @@ import * as net from 'node:net'
 import * as stream from 'node:stream'
 import * as tty from 'node:tty'
 import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
-import { OnreadBridge, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, validateFactory } from '@wireline/core/machinery'
+import {
+  OnreadBridge, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
+} from '@wireline/core/machinery'
 import type { StreamProtocol } from './protocol.js'
 
 /*
@@ -70,7 +72,7 @@ function isBunChildStdio (pipe: unknown, direction: Direction): pipe is stream.R
 function openPipe<P extends StreamProtocol> (factory: ProtocolFactory<P>, pipe: unknown, direction: Direction): Promise<[StreamTransport, P]> {
   validateFactory(factory)
   const { socket, bridge, watchReader } = pipeSocket(pipe, direction)
-  return startPipe(factory, pipe, socket, bridge, watchReader, direction)
+  return traceConnect({ family: 'pipe', direction, pipe }, () => startPipe(factory, pipe, socket, bridge, watchReader, direction))
 }
 
 async function startPipe<P extends StreamProtocol> (
