@@ -113,7 +113,7 @@ export class StreamWriter {
     if (ssl !== true && (typeof ssl !== 'object' || ssl === null)) {
       throw argType(`ssl must be true or TLS options, got ${ssl === null ? 'null' : typeof ssl}`)
     }
-    const o = checkOptions(options, START_TLS_OPTIONS, 'startTls()')
+    const o = checkOptions(options, 'startTls()', START_TLS_OPTIONS)
     return this.#startTls(ssl, o)
   }
 

@@ -3,7 +3,10 @@ import * as net from 'node:net'
 import type * as tls from 'node:tls'
 import type { AnyProtocol, ProtocolFactory } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
-import { invalidArgType, validateFactory, validateHost, validateOptions, validatePath, validatePort, validateSignal } from './args.js'
+import {
+  invalidArgType, validateFactory, validateHost, validateOpenSocket, validateOptions, validatePort, validateSignal,
+  validateUnixPath,
+} from './args.js'
 import { dns } from './builtins.js'
 import { connectTCP, connectUnix, parseConnectionOptions, tcpExtra } from './dial.js'
 import type { DialOptions } from './dial.js'
@@ -51,6 +54,19 @@ export interface UnixServerOptions extends TLSServerOptions {
 
 /** Options of `connectAcceptedSocket`: with `ssl`, the TLS server side runs over the socket. */
 export interface AcceptedSocketOptions extends TLSServerOptions {}
+
+/**
+ * The option names each entry point takes (asyncio's keyword arguments); any other name
+ * throws at the call. Exported so that functions built on these (the high-level streams)
+ * check the same names.
+ */
+export const OPTION_NAMES = {
+  createConnection: ['ssl', 'serverHostname', 'sslHandshakeTimeout', 'localAddr', 'happyEyeballsDelay', 'signal'],
+  createServer: ['ssl', 'sslHandshakeTimeout', 'backlog', 'reusePort', 'startServing'],
+  createUnixConnection: ['ssl', 'serverHostname', 'sslHandshakeTimeout', 'signal'],
+  createUnixServer: ['ssl', 'sslHandshakeTimeout', 'backlog', 'startServing'],
+  connectAcceptedSocket: ['ssl', 'sslHandshakeTimeout'],
+} as const satisfies Record<string, readonly string[]>
 
 /** How a connected socket becomes a transport: its kind, extra info, and owner. */
 interface TransportSetup {
@@ -119,7 +135,7 @@ export function createConnection<P extends AnyProtocol> (
   validateFactory(factory)
   const h = validateHost(host)
   const p = validatePort(port)
-  const o = validateOptions(options)
+  const o = validateOptions(options, 'createConnection()', OPTION_NAMES.createConnection)
   const opts = parseConnectionOptions(o)
   const tlsSettings = parseClientTLS(o, h)
   return connectTo(factory, h, p, opts, tlsSettings)
@@ -142,8 +158,8 @@ export function createUnixConnection<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixConnectionOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
-  const at = validatePath(path)
-  const o = validateOptions(options)
+  const at = validateUnixPath(path)
+  const o = validateOptions(options, 'createUnixConnection()', OPTION_NAMES.createUnixConnection)
   const signal = validateSignal(o.signal)
   const tlsSettings = parseClientTLS(o, null)
   return connectToPath(factory, at, signal, tlsSettings)
@@ -178,6 +194,7 @@ function validateHosts (host: unknown): string[] | null {
   const hosts = Array.isArray(host) ? host : [host]
   for (const h of hosts) {
     if (typeof h !== 'string' || h.length === 0) throw invalidArgType('host must be a non-empty string or an array of them')
+    validateHost(h)
   }
   return hosts as string[]
 }
@@ -211,7 +228,7 @@ export function createServer<P extends AnyProtocol> (
   validateFactory(factory)
   const hosts = validateHosts(host)
   const p = port === undefined || port === null ? 0 : validatePort(port)
-  const o = validateOptions(options)
+  const o = validateOptions(options, 'createServer()', OPTION_NAMES.createServer)
   const secureSettings = parseServerTLS(o)
   const settings = serverSettings(o, secureSettings)
   return (async () => {
@@ -245,8 +262,8 @@ export function createUnixServer<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixServerOptions,
 ): Promise<Server> {
   validateFactory(factory)
-  const at = validatePath(path)
-  const o = validateOptions(options)
+  const at = validateUnixPath(path)
+  const o = validateOptions(options, 'createUnixServer()', OPTION_NAMES.createUnixServer)
   const secureSettings = parseServerTLS(o)
   const settings = serverSettings(o, secureSettings)
   return (async () => {
@@ -265,12 +282,9 @@ export function connectAcceptedSocket<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, socket: net.Socket, options?: AcceptedSocketOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
-  const o = validateOptions(options)
+  validateOpenSocket(socket, 'socket')
+  const o = validateOptions(options, 'connectAcceptedSocket()', OPTION_NAMES.connectAcceptedSocket)
   const secureSettings = parseServerTLS(o)
-  if (!(socket instanceof net.Socket)) throw invalidArgType('socket must be a connected net.Socket')
-  if (socket.destroyed || socket.connecting || socket.readyState === 'closed') {
-    throw Object.assign(new Error('socket is not connected'), { code: 'ERR_SOCKET_CLOSED' })
-  }
   return wrapConnected(factory, socket, secureSettings)
 }
 

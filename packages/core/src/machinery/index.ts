@@ -27,18 +27,19 @@ export { setAcceptedSocketFastPath } from './accept.js'
 export { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from './limits.js'
 export { Server, reusePortSupported } from './server.js'
 export {
-  connectAcceptedSocket, createConnection, createServer, createUnixConnection, createUnixServer,
+  OPTION_NAMES, connectAcceptedSocket, createConnection, createServer, createUnixConnection, createUnixServer,
 } from './entry-points.js'
 export type {
   AcceptedSocketOptions, ConnectionOptions, ServerOptions, UnixConnectionOptions, UnixServerOptions,
 } from './entry-points.js'
 export type { DialOptions } from './dial.js'
-export { startTls } from './start-tls.js'
+export { START_TLS_OPTIONS, startTls } from './start-tls.js'
 export type { StartTlsOptions } from './start-tls.js'
 export type { ClientSSL, ServerSSL, TLSClientOptions, TLSServerOptions } from './tls-options.js'
 export {
-  abortError, asError, checkProtocol, invalidArgType, invalidArgValue, outOfRange, validateFactory, validateHost,
-  validateOptions, validatePath, validatePort, validateSignal,
+  abortError, asError, checkProtocol, invalidArgType, invalidArgValue, outOfRange, validateFactory, validateFunction,
+  validateHost, validateNoNul, validateOpenSocket, validateOptions, validatePath, validatePort, validateSignal,
+  validateUnixPath,
 } from './args.js'
 export { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
 export { kTransport } from '../transport.js'

@@ -18,6 +18,9 @@ export interface StartTlsOptions {
   sslHandshakeTimeout?: number | null
 }
 
+/** The option names `startTls` takes (`signal` is its abort signal). */
+export const START_TLS_OPTIONS = ['serverSide', 'serverHostname', 'sslHandshakeTimeout', 'signal'] as const
+
 /**
  * asyncio `loop.start_tls(transport, protocol, sslcontext)`: upgrades a live TCP or Unix
  * connection to TLS (the STARTTLS pattern of SMTP, IMAP, PostgreSQL) and resolves to the new
@@ -37,7 +40,7 @@ export function startTls (
     throw invalidArgType('transport must be a wireline TCP or Unix transport')
   }
   checkProtocol(protocol)
-  const o = validateOptions(options)
+  const o = validateOptions(options, 'startTls()', START_TLS_OPTIONS)
   const serverSide = o.serverSide ?? false
   if (typeof serverSide !== 'boolean') throw invalidArgType('serverSide must be a boolean')
   const peer = transport.getExtraInfo('peername') as Address | undefined
