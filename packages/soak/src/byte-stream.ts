@@ -44,7 +44,7 @@ export interface StreamPlan {
 }
 
 /** At most this many writes a side (a run stays short even with 1-byte chunks on a timer). */
-const MAX_STEPS = 256
+const MAX_STEPS = 64
 
 const reads = (k: StreamKind): boolean => k !== 'write-pipe'
 const writes = (k: StreamKind): boolean => k !== 'read-pipe'

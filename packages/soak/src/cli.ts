@@ -4,7 +4,7 @@ import type { RunKind } from './run.js'
 import { describeFailure, soak, summary } from './soak.js'
 
 /*
- * pnpm soak [--runs N] [--seed S] [--kind K]
+ * pnpm soak [--runs N] [--seed S] [--kind K] [--verbose]
  *
  * Runs N seeded runs (default 10 000) starting at seed S (default 1), or the one seed S when
  * --seed is given without --runs, and ends with one line:
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     seed: { type: 'string' },
     kind: { type: 'string' },
+    verbose: { type: 'boolean' },
   },
 })
 const kind = values.kind as RunKind | undefined
@@ -34,6 +35,7 @@ const started = Date.now()
 const totals = await soak(first, runs, {
   kind,
   onFailure: (r) => { console.log(describeFailure(r, kind)) },
+  onRun: values.verbose === true ? (r) => { console.log(`seed ${r.seed} ${r.kind} ${r.ms} ms, ${r.events} callbacks: ${JSON.stringify(r.plan)}`) } : undefined,
   onProgress: (t) => { console.error(`... ${summary(t)} (${Math.round((Date.now() - started) / 1000)} s)`) },
 })
 console.log(summary(totals))

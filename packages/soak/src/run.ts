@@ -23,6 +23,8 @@ export interface RunResult {
   lostBytes: number
   leakedHandles: number
   ms: number
+  /** How many protocol callbacks the run saw. */
+  events: number
 }
 
 /** A run longer than this is a violation (and its handles are reclaimed as well as can be). */
@@ -86,7 +88,7 @@ export async function runSeed (seed: number, only?: RunKind): Promise<RunResult>
     leaked += n
     violations.push(`${n} ${what} handle(s) above the baseline after the run`)
   }
-  return { seed, kind, plan, violations, lostBytes: outcome.lostBytes, leakedHandles: leaked, ms: Date.now() - started }
+  return { seed, kind, plan, violations, lostBytes: outcome.lostBytes, leakedHandles: leaked, ms: Date.now() - started, events: outcome.events.length }
 }
 
 /** The one command that reproduces a seed. */

@@ -31,6 +31,7 @@ export function describeFailure (r: RunResult, forced?: RunKind): string {
 export async function soak (first: number, count: number, options: {
   kind?: RunKind
   onFailure?: (r: RunResult) => void
+  onRun?: (r: RunResult) => void
   onProgress?: (t: Totals) => void
 } = {}): Promise<Totals> {
   // stdout and stderr are opened on first use: open them now, or the first run that writes a
@@ -40,6 +41,7 @@ export async function soak (first: number, count: number, options: {
   const totals: Totals = { runs: 0, violations: 0, lostBytes: 0, leakedHandles: 0, failed: [] }
   for (let i = 0; i < count; i++) {
     const r = await runSeed(first + i, options.kind)
+    options.onRun?.(r)
     totals.runs++
     totals.violations += r.violations.length
     totals.lostBytes += r.lostBytes

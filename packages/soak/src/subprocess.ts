@@ -103,7 +103,7 @@ export async function runSubprocess (rng: Random, plan: SubprocessPlan): Promise
   let killed = false
   while (written < data.length && p.lostWith === undefined && !stdin.isClosing()) {
     if ((plan.ending === 'kill' || plan.ending === 'terminate') && i === plan.killAt) break
-    const n = Math.min(data.length - written, Math.max(rng.size(plan.chunk), Math.ceil(data.length / 256)))
+    const n = Math.min(data.length - written, Math.max(rng.size(plan.chunk), Math.ceil(data.length / 64)))
     stdin.write(data.subarray(written, written + n))
     written += n
     i++

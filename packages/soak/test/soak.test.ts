@@ -5,7 +5,7 @@ import { describeFailure, soak, summary } from '../src/soak.js'
 // seeds every time; `pnpm soak` runs 10 000). A failure prints its seed and the one command
 // that reproduces it.
 const FIRST_SEED = 1
-const RUNS = Number(process.env.WIRELINE_SOAK_RUNS ?? 200)
+const RUNS = Number(process.env.WIRELINE_SOAK_RUNS ?? 300)
 
 describe('soak', () => {
   it(`${RUNS} seeded runs over every transport kind: no violation, no lost byte, no leaked handle`, async () => {
