@@ -1,7 +1,7 @@
 import { InvalidStateError } from '@wireline/core'
 import type { ReadTransport } from '@wireline/core'
 import { ByteBuffer } from './byte-buffer.js'
-import { argType, argValue, checkInteger, checkLimit } from './stream-checks.js'
+import { argType, argValue, checkInteger, checkLimit, checkOptions } from './stream-checks.js'
 import { IncompleteReadError, LimitOverrunError } from './stream-errors.js'
 import { readableFrom } from './web-streams.js'
 
@@ -65,7 +65,7 @@ export class StreamReader {
   /** @throws RangeError when `limit` is not a positive integer. */
   constructor (options: StreamReaderOptions = {}) {
     if (typeof options !== 'object' || options === null) throw argType('options must be an object')
-    this.#limit = checkLimit(options.limit)
+    this.#limit = checkLimit(checkOptions(options, 'StreamReader()', ['limit']).limit)
   }
 
   /** The error the connection ended with (set by `setException`), or `null`. */

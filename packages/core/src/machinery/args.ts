@@ -1,6 +1,3 @@
-import * as net from 'node:net'
-import { InvalidStateError } from '../errors.js'
-
 /**
  * Argument checks shared by every family's entry points. Bad input throws at the call, before
  * any I/O, as Node's own APIs do: `TypeError` (`ERR_INVALID_ARG_TYPE`,
@@ -22,7 +19,7 @@ export function outOfRange (message: string): RangeError {
   return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' })
 }
 
-function describe (value: unknown): string {
+export function describe (value: unknown): string {
   return value === null ? 'null' : typeof value
 }
 
@@ -129,17 +126,6 @@ export function validateOptions (options: unknown, fn: string, known: readonly s
   return options as Record<string, unknown>
 }
 
-/**
- * A Node socket that is connected and still open (what `connectAcceptedSocket` and the pipe
- * entry points wrap): not a `net.Socket` throws `TypeError`; a destroyed, ended or
- * still-connecting one throws `InvalidStateError` (code `WL_ERR_INVALID_STATE`).
- */
-export function validateOpenSocket (socket: unknown, name: string): net.Socket {
-  if (!(socket instanceof net.Socket)) throw invalidArgType(`${name} must be a net.Socket, got ${describe(socket)}`)
-  if (socket.destroyed || socket.readyState === 'closed') throw new InvalidStateError(`${name} is closed`)
-  if (socket.connecting || socket.pending) throw new InvalidStateError(`${name} is still connecting: wait for its 'connect' event`)
-  return socket
-}
 
 /** An `AbortSignal`, or null when not given. */
 export function validateSignal (value: unknown): AbortSignal | null {

@@ -4,10 +4,11 @@ import type * as tls from 'node:tls'
 import type { AnyProtocol, ProtocolFactory } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
 import {
-  invalidArgType, validateFactory, validateHost, validateOpenSocket, validateOptions, validatePort, validateSignal,
+  invalidArgType, validateFactory, validateHost, validateOptions, validatePort, validateSignal,
   validateUnixPath,
 } from './args.js'
 import { dns } from './builtins.js'
+import { validateOpenSocket } from './open-socket.js'
 import { connectTCP, connectUnix, parseConnectionOptions, tcpExtra } from './dial.js'
 import type { DialOptions } from './dial.js'
 import type { OnreadBridge } from './onread-bridge.js'

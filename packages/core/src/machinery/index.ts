@@ -38,8 +38,9 @@ export type { StartTlsOptions } from './start-tls.js'
 export type { ClientSSL, ServerSSL, TLSClientOptions, TLSServerOptions } from './tls-options.js'
 export {
   abortError, asError, checkProtocol, invalidArgType, invalidArgValue, outOfRange, validateFactory, validateFunction,
-  validateHost, validateNoNul, validateOpenSocket, validateOptions, validatePath, validatePort, validateSignal,
+  validateHost, validateNoNul, validateOptions, validatePath, validatePort, validateSignal,
   validateUnixPath,
 } from './args.js'
+export { validateOpenSocket } from './open-socket.js'
 export { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
 export { kTransport } from '../transport.js'
