@@ -4,7 +4,7 @@
 //
 //   node bench/suites/tcp-echo.mjs [--quick] [--anchors] [--rounds=N] [--duration=MS]
 //        [--warmup=MS] [--slice=MS] [--rows=1024x10,65536x100] [--variants=net,wireline,...]
-//        [--node-client]
+//        [--node-client] [--baseline=DIR [--base=baseline]]
 //
 // Variants: net, wireline, wireline-data (wireline with setAcceptedSocketFastPath(false): the
 // documented 'data' read path), wireline-buffered (the echo as a @wireline/buffered
@@ -47,6 +47,11 @@ const VARIANTS = {
     cmd: process.execPath,
     args: [benchDir + 'lib/echo-server.mjs', 'wireline-data'],
   },
+  'wireline-subscribed': {
+    label: 'wireline, diagnostics subscriber',
+    cmd: process.execPath,
+    args: [benchDir + 'lib/echo-server.mjs', 'wireline', '--subscribe'],
+  },
   'wireline-buffered': {
     label: 'wireline BufferedProtocol',
     cmd: process.execPath,
@@ -69,6 +74,15 @@ function pythonVersion (py) {
   return spawnSync(py, ['--version'], { encoding: 'utf8' }).stdout.trim().replace('Python ', '')
 }
 
+// --baseline=DIR: the wireline echo of another checkout (its bench/ folder, packages built)
+// runs beside this one in the same rounds, to compare two builds; --base=baseline takes the
+// ratios against it instead of raw net.
+if (typeof opt.baseline === 'string') {
+  const dir = opt.baseline.replace(/\/?$/, '/')
+  const rev = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim()
+  VARIANTS.baseline = { label: `wireline at ${rev || dir}`, cmd: process.execPath, args: [dir + 'lib/echo-server.mjs', 'wireline'] }
+}
+
 let variantNames = typeof opt.variants === 'string'
   ? opt.variants.split(',')
   : quick ? ['net', 'wireline'] : ['net', 'wireline', 'wireline-data']
@@ -81,6 +95,7 @@ if (opt.anchors === true) {
     variantNames.push(name)
   }
 }
+if (VARIANTS.baseline !== undefined) variantNames.push('baseline')
 variantNames = [...new Set(variantNames)]
 for (const v of variantNames) if (!(v in VARIANTS)) throw new Error(`unknown variant ${v}`)
 
@@ -119,9 +134,11 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const stats = roundStats(samples, ECHO_METRICS, (s) => `${s.size}x${s.conns}`)
+const base = typeof opt.base === 'string' ? opt.base : 'net'
+if (!variantNames.includes(base)) throw new Error(`--base=${base} is not among the variants`)
 const main = variantNames.includes('wireline') ? 'wireline' : variantNames.find((v) => v !== 'net')
 printEchoTables({
-  rows, variants: variantNames, labelOf: (v) => VARIANTS[v].label, base: 'net', main, stats, short: 'net',
+  rows, variants: variantNames, labelOf: (v) => VARIANTS[v].label, base, main, stats, short: base,
 })
 const path = saveResults('tcp-echo', { rounds, warmupMs, durationMs, rows, variants: variantNames, client: client.label, samples })
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; raw samples in ${path.slice(benchDir.length - 6)})\n`)

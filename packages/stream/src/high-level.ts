@@ -37,7 +37,7 @@ const UNIX_SERVER = ['limit', ...OPTION_NAMES.createUnixServer]
 
 /** Checks the options; returns the reader's limit and the options for the function underneath. */
 function split (options: unknown, known: readonly string[], what: string): [limit: number, rest: Record<string, unknown>] {
-  const { limit, ...rest } = checkOptions(options, what, known)
+  const { limit, ...rest } = checkOptions(options, known, what)
   return [checkLimit(limit), rest]
 }
 

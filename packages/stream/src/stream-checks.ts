@@ -3,15 +3,11 @@
  * core's entry points throw them).
  * @internal
  */
-
-// The shared checks of every entry point live in core (one implementation, one wording).
-import { invalidArgType as argType, outOfRange } from '@wireline/core/machinery'
-
-export { invalidArgType as argType, invalidArgValue as argValue, outOfRange } from '@wireline/core/machinery'
+import { invalidArgType, outOfRange, validateFunction, validateOptions } from '@wireline/core/machinery'
 
 /** An integer, or throws (`TypeError` for a non-number, `RangeError` for a fraction or below `min`). */
 export function checkInteger (value: unknown, name: string, min: number): number {
-  if (typeof value !== 'number') throw argType(`${name} must be a number, got ${typeof value}`)
+  if (typeof value !== 'number') throw invalidArgType(`${name} must be a number, got ${typeof value}`)
   if (!Number.isInteger(value)) throw outOfRange(`${name} must be an integer, got ${value}`)
   if (value < min) throw outOfRange(`${name} must be >= ${min}, got ${value}`)
   return value
@@ -26,4 +22,16 @@ export function checkLimit (value: unknown): number {
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
 export const DEFAULT_LIMIT = 64 * 1024
 
-export { validateOptions as checkOptions, validateFunction as checkFunction } from '@wireline/core/machinery'
+/**
+ * An options object (undefined and null are `{}`) whose names are all in `known`: a name the
+ * function does not take throws `TypeError` naming it, so that a typo does not pass silently
+ * (core's check, the one every entry point makes).
+ */
+export function checkOptions (options: unknown, known: readonly string[], what: string): Record<string, unknown> {
+  return validateOptions(options, what, known)
+}
+
+/** Throws unless `fn` is a function; a class gets the hint to pass a function that calls it (core's check). */
+export function checkFunction (fn: unknown, name: string, hint: string): void {
+  validateFunction(fn, name, hint)
+}

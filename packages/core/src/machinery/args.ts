@@ -109,15 +109,16 @@ export function validateUnixPath (path: unknown): string {
 }
 
 /**
- * An options object (`undefined` and `null` count as `{}`) whose names are all in `known`:
- * a name `fn` does not take throws `TypeError` naming it, so that a typo (`reuse_port`) does
+ * An options object (`undefined` and `null` count as `{}`) whose names are all in `known`
+ * (when given): a name `fn` does not take throws `TypeError` naming it, so that a typo (`reuse_port`) does
  * not pass silently (asyncio: "got an unexpected keyword argument").
  */
-export function validateOptions (options: unknown, fn: string, known: readonly string[]): Record<string, unknown> {
+export function validateOptions (options: unknown, fn = 'options', known?: readonly string[]): Record<string, unknown> {
   if (options === undefined || options === null) return {}
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw invalidArgType(`${fn}: options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`)
   }
+  if (known === undefined) return options as Record<string, unknown>
   for (const name in options) {
     if (!known.includes(name)) {
       throw invalidArgValue(`${fn}: unknown option '${name}' (it takes ${known.map((k) => `'${k}'`).join(', ')})`)
@@ -125,7 +126,6 @@ export function validateOptions (options: unknown, fn: string, known: readonly s
   }
   return options as Record<string, unknown>
 }
-
 
 /** An `AbortSignal`, or null when not given. */
 export function validateSignal (value: unknown): AbortSignal | null {
@@ -154,4 +154,12 @@ export function abortError (signal: AbortSignal | null): Error {
 /** What a callback threw, as an `Error` (a thrown non-Error value is wrapped). */
 export function asError (value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value))
+}
+
+/**
+ * Throws `TypeError` (`ERR_INVALID_ARG_VALUE`) naming the first option of `options` that is
+ * not one of `known`: a typo such as `reuse_port` must not pass silently.
+ */
+export function checkOptionNames (options: Record<string, unknown>, known: readonly string[], where: string): void {
+  validateOptions(options, where, known)
 }
