@@ -148,8 +148,12 @@ export class Log {
       if (t.getWriteBufferSize() > low) this.violation(`resumeWriting at ${t.getWriteBufferSize()} bytes, over low ${low}`)
     }
     this.writePaused = false
-    this.enter(protocol, 'resumeWriting')
-    this.hooks.onResumeWriting?.()
+    try {
+      this.enter(protocol, 'resumeWriting')
+    } finally {
+      // the driver waits for this even when the injected fault throws here (seed 3514)
+      this.hooks.onResumeWriting?.()
+    }
   }
 
   connectionLost (protocol: object, exc: Error | null): void {

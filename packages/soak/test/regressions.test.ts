@@ -15,4 +15,11 @@ describe('soak regressions', () => {
     expect(r.lostBytes).toBe(0)
     expect(r.leakedHandles).toBe(0)
   })
+
+  // The soak's own bug, found by its first full run: a resumeWriting that throws (an injected
+  // fault) skipped the driver's hook, so a driver waiting for the resume waited forever.
+  it('seed 3514: a throwing resumeWriting still wakes the writer (write pipe)', async () => {
+    const r = await runSeed(3514)
+    expect(r.violations).toEqual([])
+  })
 })
