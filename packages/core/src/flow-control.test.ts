@@ -82,6 +82,14 @@ describe('WriteFlowControl limits', () => {
     expect(() => fc.setLimits(5 as never, 0)).toThrow(TypeError)
     expect(fc.getLimits()).toEqual([16384, 65536])
   })
+
+  it('rejects a name it does not take (a typo), naming it, and keeps the old limits', () => {
+    const { fc } = setup()
+    expect(() => fc.setLimits({ hihg: 10 } as never, 0)).toThrow(expect.objectContaining({
+      name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining("unknown option 'hihg'"),
+    }))
+    expect(fc.getLimits()).toEqual([16384, 65536])
+  })
 })
 
 describe('WriteFlowControl pause/resume', () => {

@@ -1,8 +1,10 @@
 import { DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER } from './constants.js'
-import { invalidArgType, outOfRange } from './machinery/args.js'
+import { invalidArgType, outOfRange, validateOptions } from './machinery/args.js'
 import { callExceptionHandler } from './exception-handler.js'
 import { publishWriting } from './instrumentation.js'
 import type { WriteBufferLimits } from './transport.js'
+
+const LIMIT_NAMES = ['high', 'low'] as const
 
 /** What the engine needs from its transport: the protocol to call, and itself for reports. */
 export interface FlowControlHost {
@@ -60,6 +62,7 @@ export class WriteFlowControl {
     if (limits !== undefined && limits !== null && typeof limits !== 'object') {
       throw invalidArgType(`limits must be an object like { high, low }, got ${typeof limits}`)
     }
+    validateOptions(limits, 'setWriteBufferLimits()', LIMIT_NAMES) // a typo such as { hihg } must not pass
     let high = checkLimit(limits?.high, 'high')
     let low = checkLimit(limits?.low, 'low')
     if (high === undefined) {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { invalidArgType, invalidArgValue, outOfRange, validateSignal } from '@wireline/core/machinery'
+import { invalidArgType, invalidArgValue, outOfRange, validateNoNul, validateOptions, validateSignal } from '@wireline/core/machinery'
 import type { DatagramAddress } from './transport.js'
 
 /** `4` or `6`: the IP version of a socket. */
@@ -34,6 +34,7 @@ export function checkAddress (value: unknown, name: string, minPort: 0 | 1): Dat
     throw outOfRange(`${name} port must be an integer from ${minPort} to 65535, got ${port}`)
   }
   if (host.length === 0 && minPort === 1) throw invalidArgValue(`${name} host must not be empty`)
+  validateNoNul(host, `${name} host`)
   return value as DatagramAddress
 }
 
@@ -88,7 +89,7 @@ export interface EndpointSpec {
   signal: AbortSignal | null
 }
 
-const KNOWN_OPTIONS = new Set(['localAddr', 'remoteAddr', 'family', 'reusePort', 'allowBroadcast', 'signal'])
+const KNOWN_OPTIONS = ['localAddr', 'remoteAddr', 'family', 'reusePort', 'allowBroadcast', 'signal']
 
 function checkBoolean (value: unknown, name: string): boolean {
   if (value === undefined || value === null) return false
@@ -102,15 +103,7 @@ function checkBoolean (value: unknown, name: string): boolean {
  * versions or of another version than `family`. Host names are checked once resolved.
  */
 export function parseEndpointOptions (options: unknown): EndpointSpec {
-  if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
-    throw invalidArgType(`options must be an object, got ${describe(options)}`)
-  }
-  const o = (options ?? {}) as Record<string, unknown>
-  for (const key of Object.keys(o)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw invalidArgValue(`unknown option '${key}' (createDatagramEndpoint takes ${[...KNOWN_OPTIONS].join(', ')})`)
-    }
-  }
+  const o = validateOptions(options, 'createDatagramEndpoint()', KNOWN_OPTIONS)
   const localAddr = o.localAddr === undefined || o.localAddr === null ? null : checkAddress(o.localAddr, 'localAddr', 0)
   const remoteAddr = o.remoteAddr === undefined || o.remoteAddr === null ? null : checkAddress(o.remoteAddr, 'remoteAddr', 1)
   const family = parseFamily(o.family)

@@ -201,6 +201,8 @@ describe('createDatagramEndpoint', () => {
       ['an IPv6 address with family 4', () => createDatagramEndpoint(proto, { localAddr: ['::1', 0], family: 4 }), 'TypeError', 'ERR_INVALID_ARG_VALUE'],
       ['reusePort not a boolean', () => createDatagramEndpoint(proto, { family: 4, reusePort: 'yes' as never }), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
       ['an unknown option (asyncio: unexpected keyword argument)', () => createDatagramEndpoint(proto, { family: 4, reuseAddress: true } as never), 'TypeError', 'ERR_INVALID_ARG_VALUE'],
+      ['a null byte in a host', () => createDatagramEndpoint(proto, { remoteAddr: ['local\0host', 53] }), 'TypeError', 'ERR_INVALID_ARG_VALUE'],
+      ['a class as the factory (pass () => new Name())', () => createDatagramEndpoint(class P {} as never, { family: 4 }), 'TypeError', 'ERR_INVALID_ARG_TYPE'],
     ]
     it.each(cases)('%s', (_name, call, name, code) => {
       let thrown: unknown

@@ -1,6 +1,7 @@
 import { createConnection, createServer, createUnixConnection, createUnixServer } from './index.js'
 // Types by their public names in this package (type-only: erased, nothing imported at run time).
 import type { ConnectionOptions, Server, ServerOptions, UnixConnectionOptions, UnixServerOptions } from './index.js'
+import { OPTION_NAMES } from '@wireline/core/machinery'
 import { checkFunction, checkLimit, checkOptions } from './stream-checks.js'
 import { StreamReader } from './stream-reader.js'
 import { StreamReaderProtocol } from './stream-reader-protocol.js'
@@ -28,11 +29,11 @@ export interface StartUnixServerOptions extends UnixServerOptions {
   limit?: number | null
 }
 
-const TLS_CLIENT = ['ssl', 'serverHostname', 'sslHandshakeTimeout']
-const CONNECTION = ['limit', 'localAddr', 'happyEyeballsDelay', 'signal', ...TLS_CLIENT]
-const UNIX_CONNECTION = ['limit', 'signal', ...TLS_CLIENT]
-const SERVER = ['limit', 'backlog', 'reusePort', 'startServing', 'ssl', 'sslHandshakeTimeout']
-const UNIX_SERVER = ['limit', 'backlog', 'startServing', 'ssl', 'sslHandshakeTimeout']
+// `limit`, and the names of the function underneath.
+const CONNECTION = ['limit', ...OPTION_NAMES.createConnection]
+const UNIX_CONNECTION = ['limit', ...OPTION_NAMES.createUnixConnection]
+const SERVER = ['limit', ...OPTION_NAMES.createServer]
+const UNIX_SERVER = ['limit', ...OPTION_NAMES.createUnixServer]
 
 /** Checks the options; returns the reader's limit and the options for the function underneath. */
 function split (options: unknown, known: readonly string[], what: string): [limit: number, rest: Record<string, unknown>] {

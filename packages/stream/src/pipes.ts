@@ -5,6 +5,7 @@ import * as tty from 'node:tty'
 import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
 import {
   OnreadBridge, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
+  validateOpenSocket,
 } from '@wireline/core/machinery'
 import type { StreamProtocol } from './protocol.js'
 
@@ -29,7 +30,7 @@ function notAPipe (): Error {
  */
 function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket, bridge: OnreadBridge | null, watchReader: boolean } {
   if (pipe instanceof net.Socket) {
-    if (pipe.destroyed) throw Object.assign(new Error('pipe is closed'), { code: 'ERR_SOCKET_CLOSED' })
+    validateOpenSocket(pipe, 'pipe')
     // asyncio watches a write pipe's fd for readability: a socket that can read tells us
     // when its reader went away
     return { socket: pipe, bridge: null, watchReader: direction === 'write' && pipe.readable }

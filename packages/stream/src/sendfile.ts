@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import type { Transport } from '@wireline/core'
-import { StreamTransport, invalidArgType, outOfRange } from '@wireline/core/machinery'
+import { StreamTransport, invalidArgType, outOfRange, validatePath } from '@wireline/core/machinery'
 
 /** Bytes read from the file at a time. At most one chunk plus the high-water mark is held. */
 const SENDFILE_CHUNK = 64 * 1024
@@ -36,7 +36,7 @@ export function sendfile (
   if (limit === 0) throw outOfRange('count must be a positive integer (got 0)')
   let source: { path: string } | { fd: number }
   if (typeof file === 'string') {
-    source = { path: file }
+    source = { path: validatePath(file, 'file') }
   } else if (typeof file === 'number') {
     if (!Number.isInteger(file) || file < 0) throw outOfRange(`file descriptor must be an integer >= 0, got ${file}`)
     source = { fd: file }

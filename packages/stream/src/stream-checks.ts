@@ -3,7 +3,7 @@
  * core's entry points throw them).
  * @internal
  */
-import { checkOptionNames, invalidArgType, outOfRange } from '@wireline/core/machinery'
+import { invalidArgType, outOfRange, validateFunction, validateOptions } from '@wireline/core/machinery'
 
 /** An integer, or throws (`TypeError` for a non-number, `RangeError` for a fraction or below `min`). */
 export function checkInteger (value: unknown, name: string, min: number): number {
@@ -24,19 +24,14 @@ export const DEFAULT_LIMIT = 64 * 1024
 
 /**
  * An options object (undefined and null are `{}`) whose names are all in `known`: a name the
- * function does not take throws `TypeError` naming it, so that a typo does not pass silently.
+ * function does not take throws `TypeError` naming it, so that a typo does not pass silently
+ * (core's check, the one every entry point makes).
  */
 export function checkOptions (options: unknown, known: readonly string[], what: string): Record<string, unknown> {
-  if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw invalidArgType(`options of ${what} must be an object, got ${typeof options}`)
-  checkOptionNames(options as Record<string, unknown>, known, what)
-  return options as Record<string, unknown>
+  return validateOptions(options, what, known)
 }
 
-/** Throws unless `fn` is a function; a class gets the hint to pass a function that calls it. */
+/** Throws unless `fn` is a function; a class gets the hint to pass a function that calls it (core's check). */
 export function checkFunction (fn: unknown, name: string, hint: string): void {
-  if (typeof fn !== 'function') throw invalidArgType(`${name} must be a function, got ${fn === null ? 'null' : typeof fn}`)
-  if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) {
-    throw invalidArgType(`${name} must be a function, got the class ${fn.name}: pass ${hint}`)
-  }
+  validateFunction(fn, name, hint)
 }

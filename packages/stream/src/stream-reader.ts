@@ -2,7 +2,7 @@ import { InvalidStateError } from '@wireline/core'
 import type { ReadTransport } from '@wireline/core'
 import { ByteBuffer } from './byte-buffer.js'
 import { invalidArgType, invalidArgValue } from '@wireline/core/machinery'
-import { checkInteger, checkLimit } from './stream-checks.js'
+import { checkInteger, checkLimit, checkOptions } from './stream-checks.js'
 import { IncompleteReadError, LimitOverrunError } from './stream-errors.js'
 import { readableFrom } from './web-streams.js'
 
@@ -66,7 +66,7 @@ export class StreamReader {
   /** @throws RangeError when `limit` is not a positive integer. */
   constructor (options: StreamReaderOptions = {}) {
     if (typeof options !== 'object' || options === null) throw invalidArgType('options must be an object')
-    this.#limit = checkLimit(options.limit)
+    this.#limit = checkLimit(checkOptions(options, ['limit'], 'StreamReader()').limit)
   }
 
   /** The error the connection ended with (set by `setException`), or `null`. */

@@ -1,6 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
+import { Socket } from 'node:net'
 import type * as net from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -192,5 +193,21 @@ describe('pipe arguments', () => {
     expect(called).toBe(false)
     expect(() => connectReadPipe(factory, 'stdin' as never)).toThrow(TypeError)
     expect(() => connectWritePipe(factory, -1)).toThrow(TypeError)
+  })
+
+  it('a destroyed or never-connected socket: InvalidStateError at the call, not a late Error', async () => {
+    const c = run(['-e', 'process.stdin.resume()'])
+    const out = c.stdout as net.Socket
+    out.destroy()
+    for (const connect of [connectReadPipe, connectWritePipe]) {
+      expect(() => connect(() => new RecordingProtocol(), out)).toThrow(expect.objectContaining({ name: 'InvalidStateError', code: 'WL_ERR_INVALID_STATE' }))
+      expect(() => connect(() => new RecordingProtocol(), new Socket())).toThrow(expect.objectContaining({ code: 'WL_ERR_INVALID_STATE' }))
+    }
+    c.kill()
+    await withTimeout(new Promise((resolve) => c.once('close', resolve)), T)
+  })
+
+  it('a class as the factory: TypeError saying to pass () => new Name()', () => {
+    expect(() => connectReadPipe(RecordingProtocol as never, 0)).toThrow(/got the class RecordingProtocol: pass \(\) => new RecordingProtocol\(\)/)
   })
 })

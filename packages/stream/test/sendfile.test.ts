@@ -131,6 +131,7 @@ describe('sendfile', () => {
     expect(() => sendfile(t, path, 0, 0)).toThrow(RangeError)
     expect(() => sendfile(t, {} as never)).toThrow(TypeError)
     expect(() => sendfile({} as never, path)).toThrow(TypeError)
+    expect(() => sendfile(t, `${path}\0`)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }))
     const sending = sendfile(t, path)
     await withTimeout(new Promise<void>((resolve) => { const w = (): void => { if (t.getWriteBufferSize() > 0) resolve(); else setImmediate(w) }; w() }), T)
     s.resetAndDestroy()

@@ -94,6 +94,7 @@ describe('StreamReader.read', () => {
     expect(() => r.readuntil([])).toThrow(TypeError)
     expect(() => r.readuntil(42 as never)).toThrow(TypeError)
     expect(() => new StreamReader({ limit: 0 })).toThrow(RangeError)
+    expect(() => new StreamReader({ limt: 4 } as never)).toThrow(/StreamReader\(\): unknown option 'limt'/)
     expect(() => new StreamReader({ limit: 'big' as never })).toThrow(TypeError)
   })
 })

@@ -124,6 +124,6 @@ describe('connectAcceptedSocket', () => {
     a.destroy()
     b.destroy()
     await withTimeout(ended(a), T)
-    expect(() => connectAcceptedSocket(() => new Echo(), a)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }))
+    expect(() => connectAcceptedSocket(() => new Echo(), a)).toThrow(expect.objectContaining({ name: 'InvalidStateError', code: 'WL_ERR_INVALID_STATE' }))
   })
 })

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess, StdioOptions } from 'node:child_process'
 import type * as net from 'node:net'
-import { abortError, invalidArgType, invalidArgValue, outOfRange, traceConnect, validateFactory, validateSignal } from '@wireline/core/machinery'
+import {
+  abortError, invalidArgType, invalidArgValue, outOfRange, traceConnect, validateFactory, validateOptions, validateSignal,
+} from '@wireline/core/machinery'
 import type { ProtocolFactory } from '@wireline/core'
 import { ChildProcessTransport } from './child-process-transport.js'
 import type { SubprocessProtocolShape } from './protocol.js'
@@ -48,7 +50,7 @@ interface Parsed {
   signal: AbortSignal | null
 }
 
-const KNOWN = new Set(['stdin', 'stdout', 'stderr', 'cwd', 'env', 'signal'])
+const KNOWN = ['stdin', 'stdout', 'stderr', 'cwd', 'env', 'signal']
 
 /** asyncio raises ValueError for these `Popen` arguments; they make no sense here either. */
 const REFUSED: Record<string, string> = {
@@ -86,16 +88,13 @@ function checkNoNul (value: string, name: string): void {
 
 /** Validates the options object (asyncio's keyword arguments). */
 function parseOptions (options: unknown, fn: string): Parsed {
-  if (options === undefined || options === null) options = {}
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    throw invalidArgType(`${fn}: options must be an object, got ${describe(options)}`)
+  if (typeof options === 'object' && options !== null) {
+    for (const key of Object.keys(options)) {
+      const why = REFUSED[key]
+      if (why !== undefined) throw invalidArgValue(`${fn}: option '${key}' is not supported: ${why}`)
+    }
   }
-  const o = options as Record<string, unknown>
-  for (const key of Object.keys(o)) {
-    const why = REFUSED[key]
-    if (why !== undefined) throw invalidArgValue(`${fn}: option '${key}' is not supported: ${why}`)
-    if (!KNOWN.has(key)) throw invalidArgValue(`${fn}: unknown option '${key}' (known: ${[...KNOWN].join(', ')})`)
-  }
+  const o = validateOptions(options, `${fn}()`, KNOWN)
   const cwd = o.cwd
   if (cwd !== undefined && cwd !== null && typeof cwd !== 'string' && !(cwd instanceof URL)) {
     throw invalidArgType(`${fn}: cwd must be a string or a URL, got ${describe(cwd)}`)
@@ -256,6 +255,7 @@ export function subprocessShell<P extends SubprocessProtocolShape> (
 ): Promise<[SubprocessTransport, P]> {
   validateFactory(factory)
   if (typeof command !== 'string') throw invalidArgType(`command must be a string, got ${describe(command)}`)
+  if (command.length === 0) throw invalidArgValue('command must not be empty')
   checkNoNul(command, 'command')
   const o = parseOptions(options, 'subprocessShell')
   return start(factory, command, [], o, true)

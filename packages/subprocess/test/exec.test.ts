@@ -190,6 +190,9 @@ describe('subprocessExec / subprocessShell: bad arguments throw at the call', ()
     ['a null byte in cwd', () => subprocessExec(f, node, [], { cwd: '/tmp\0' }), TypeError, /cwd must not contain null bytes/],
     ['a null byte in env', () => subprocessExec(f, node, [], { env: { A: 'b\0' } }), TypeError, /env\.A must not contain null bytes/],
     ['a null byte in a shell command', () => subprocessShell(f, 'true\0'), TypeError, /command must not contain null bytes/],
+    ['an empty shell command (as an empty program)', () => subprocessShell(f, ''), TypeError, /command must not be empty/],
+    ['an unknown shell option', () => subprocessShell(f, 'true', { detatched: true } as never), TypeError, /subprocessShell\(\): unknown option 'detatched'/],
+    ['a class as the factory', () => subprocessExec(class Rec {} as never, node), TypeError, /got the class Rec: pass \(\) => new Rec\(\)/],
   ])('%s: a clear error, thrown before any promise or child exists', (_what, call, type, message) => {
     made = 0
     let err: (Error & { code?: string }) | undefined

@@ -19,15 +19,30 @@ export function outOfRange (message: string): RangeError {
   return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' })
 }
 
-function describe (value: unknown): string {
+export function describe (value: unknown): string {
   return value === null ? 'null' : typeof value
 }
 
-/** Throws unless `factory` is a function that makes protocols. */
-export function validateFactory (factory: unknown): void {
-  if (typeof factory !== 'function') {
-    throw invalidArgType(`protocol factory must be a function, got ${describe(factory)}`)
+/** True for a `class` (calling one without `new` is V8's "Class constructor X cannot be invoked"). */
+function isClass (fn: Function): boolean {
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn))
+}
+
+/**
+ * Throws unless `fn` is a function that can be called; a class gets a message saying what to
+ * pass instead (`hint`, `() => new Name()` by default), not V8's error from the first call.
+ */
+export function validateFunction (fn: unknown, name: string, hint?: string): void {
+  if (typeof fn !== 'function') throw invalidArgType(`${name} must be a function, got ${describe(fn)}`)
+  if (isClass(fn)) {
+    const className = fn.name === '' ? 'Protocol' : fn.name
+    throw invalidArgType(`${name} must be a function, got the class ${className}: pass ${hint ?? `() => new ${className}()`}`)
   }
+}
+
+/** Throws unless `factory` is a function that makes protocols (a class: pass `() => new Name()`). */
+export function validateFactory (factory: unknown): void {
+  validateFunction(factory, 'protocol factory')
 }
 
 /** Throws `TypeError` unless `protocol` is an object (what `setProtocol` and the entry points take). */
@@ -47,24 +62,68 @@ export function validatePort (port: unknown, name = 'port'): number {
   return port
 }
 
-/** A non-empty host name or address. */
+/** Throws `TypeError` (`ERR_INVALID_ARG_VALUE`) if `value` holds a null byte, which no OS name can. */
+export function validateNoNul (value: string, name: string, from = 0): void {
+  if (value.includes('\0', from)) throw invalidArgValue(`${name} must not contain null bytes`)
+}
+
+/** A non-empty host name or address, without null bytes (getaddrinfo would fail later). */
 export function validateHost (host: unknown): string {
   if (typeof host !== 'string') throw invalidArgType(`host must be a string, got ${describe(host)}`)
   if (host.length === 0) throw invalidArgValue('host must not be empty')
+  validateNoNul(host, 'host')
   return host
 }
 
-/** A non-empty filesystem path (a Unix socket's). */
-export function validatePath (path: unknown): string {
-  if (typeof path !== 'string') throw invalidArgType(`path must be a string, got ${describe(path)}`)
-  if (path.length === 0) throw invalidArgValue('path must not be empty')
+/** A non-empty filesystem path without null bytes (a file's). */
+export function validatePath (path: unknown, name = 'path'): string {
+  if (typeof path !== 'string') throw invalidArgType(`${name} must be a string, got ${describe(path)}`)
+  if (path.length === 0) throw invalidArgValue(`${name} must not be empty`)
+  validateNoNul(path, name)
   return path
 }
 
-/** An options object (`undefined` and `null` count as `{}`). */
-export function validateOptions (options: unknown, what = 'options'): Record<string, unknown> {
+/**
+ * The size of `sockaddr_un.sun_path`: 108 bytes on Linux, 104 on the BSDs and macOS. A path
+ * needs its terminating null byte; a Linux abstract name (a leading `\0`) does not.
+ */
+const SUN_PATH = process.platform === 'linux' ? 108 : 104
+
+/**
+ * A Unix socket's path: non-empty, no null byte but a leading one (Linux's abstract
+ * namespace), and short enough for `sun_path` (107 bytes on Linux): a longer path would be
+ * truncated by the kernel, binding a socket under another name.
+ */
+export function validateUnixPath (path: unknown): string {
+  if (typeof path !== 'string') throw invalidArgType(`path must be a string, got ${describe(path)}`)
+  if (path.length === 0) throw invalidArgValue('path must not be empty')
+  const abstract = path.startsWith('\0')
+  if (abstract && process.platform !== 'linux') throw invalidArgValue('path must not contain null bytes (abstract sockets are Linux only)')
+  validateNoNul(path, 'path', abstract ? 1 : 0)
+  const max = abstract ? SUN_PATH : SUN_PATH - 1
+  const bytes = Buffer.byteLength(path)
+  if (bytes > max) {
+    throw invalidArgValue(`path is ${bytes} bytes long; a Unix socket's path holds at most ${max} (sun_path)`)
+  }
+  return path
+}
+
+/**
+ * An options object (`undefined` and `null` count as `{}`) whose names are all in `known`
+ * (when given): a name `fn` does not take throws `TypeError` naming it, so that a typo (`reuse_port`) does
+ * not pass silently (asyncio: "got an unexpected keyword argument").
+ */
+export function validateOptions (options: unknown, fn = 'options', known?: readonly string[]): Record<string, unknown> {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw invalidArgType(`${what} must be an object, got ${typeof options}`)
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgType(`${fn}: options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`)
+  }
+  if (known === undefined) return options as Record<string, unknown>
+  for (const name in options) {
+    if (!known.includes(name)) {
+      throw invalidArgValue(`${fn}: unknown option '${name}' (it takes ${known.map((k) => `'${k}'`).join(', ')})`)
+    }
+  }
   return options as Record<string, unknown>
 }
 
@@ -102,9 +161,5 @@ export function asError (value: unknown): Error {
  * not one of `known`: a typo such as `reuse_port` must not pass silently.
  */
 export function checkOptionNames (options: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) {
-      throw invalidArgValue(`${where}: unknown option '${name}' (known: ${known.join(', ')})`)
-    }
-  }
+  validateOptions(options, where, known)
 }

@@ -1,7 +1,7 @@
 import * as net from 'node:net'
 import type { Address } from '../transport.js'
 import {
-  abortError, invalidArgType, validateDelay, validateOptions, validatePort, validateSignal,
+  abortError, invalidArgType, validateDelay, validateNoNul, validatePort, validateSignal,
 } from './args.js'
 import { dns } from './builtins.js'
 import { OnreadBridge } from './onread-bridge.js'
@@ -39,6 +39,7 @@ function validateLocalAddr (value: unknown): [string, number] | null {
   if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string') {
     throw invalidArgType('localAddr must be [host, port]')
   }
+  validateNoNul(value[0], 'localAddr host')
   return [value[0], validatePort(value[1], 'localAddr port')]
 }
 
@@ -236,9 +237,8 @@ export async function connectUnix<T> (
   })
 }
 
-/** Validated connection options (shared by the TCP entry points of every family). */
-export function parseConnectionOptions (options: unknown): DialOptions {
-  const o = validateOptions(options)
+/** Validated connection options (of an options object whose names were checked). */
+export function parseConnectionOptions (o: Record<string, unknown>): DialOptions {
   return {
     localAddr: validateLocalAddr(o.localAddr),
     happyEyeballsDelay: validateDelay(o.happyEyeballsDelay, 'happyEyeballsDelay'),

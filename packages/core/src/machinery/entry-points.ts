@@ -4,8 +4,12 @@ import type * as tls from 'node:tls'
 import { traceConnect } from '../instrumentation.js'
 import type { AnyProtocol, ProtocolFactory } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
-import { abortError, invalidArgType, validateFactory, validateHost, validateOptions, validatePath, validatePort, validateSignal } from './args.js'
+import {
+  abortError, invalidArgType, validateFactory, validateHost, validateOptions, validatePort, validateSignal,
+  validateUnixPath,
+} from './args.js'
 import { dns } from './builtins.js'
+import { validateOpenSocket } from './open-socket.js'
 import { connectTCP, connectUnix, parseConnectionOptions, tcpExtra } from './dial.js'
 import type { DialOptions } from './dial.js'
 import type { OnreadBridge } from './onread-bridge.js'
@@ -55,6 +59,19 @@ export interface AcceptedSocketOptions extends TLSServerOptions {
   /** Gives up a TLS handshake still running over the socket: the socket is destroyed, the promise rejects with an `AbortError`. */
   signal?: AbortSignal | null
 }
+
+/**
+ * The option names each entry point takes (asyncio's keyword arguments); any other name
+ * throws at the call. Exported so that functions built on these (the high-level streams)
+ * check the same names.
+ */
+export const OPTION_NAMES = {
+  createConnection: ['ssl', 'serverHostname', 'sslHandshakeTimeout', 'localAddr', 'happyEyeballsDelay', 'signal'],
+  createServer: ['ssl', 'sslHandshakeTimeout', 'backlog', 'reusePort', 'startServing'],
+  createUnixConnection: ['ssl', 'serverHostname', 'sslHandshakeTimeout', 'signal'],
+  createUnixServer: ['ssl', 'sslHandshakeTimeout', 'backlog', 'startServing'],
+  connectAcceptedSocket: ['ssl', 'sslHandshakeTimeout', 'signal'],
+} as const satisfies Record<string, readonly string[]>
 
 /** How a connected socket becomes a transport: its kind, extra info, and owner. */
 interface TransportSetup {
@@ -123,7 +140,7 @@ export function createConnection<P extends AnyProtocol> (
   validateFactory(factory)
   const h = validateHost(host)
   const p = validatePort(port)
-  const o = validateOptions(options)
+  const o = validateOptions(options, 'createConnection()', OPTION_NAMES.createConnection)
   const opts = parseConnectionOptions(o)
   const tlsSettings = parseClientTLS(o, h)
   return traceConnect({ family: 'tcp', host: h, port: p, ssl: tlsSettings !== null }, () => connectTo(factory, h, p, opts, tlsSettings))
@@ -146,8 +163,8 @@ export function createUnixConnection<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixConnectionOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
-  const at = validatePath(path)
-  const o = validateOptions(options)
+  const at = validateUnixPath(path)
+  const o = validateOptions(options, 'createUnixConnection()', OPTION_NAMES.createUnixConnection)
   const signal = validateSignal(o.signal)
   const tlsSettings = parseClientTLS(o, null)
   return traceConnect({ family: 'unix', path: at, ssl: tlsSettings !== null }, () => connectToPath(factory, at, signal, tlsSettings))
@@ -182,6 +199,7 @@ function validateHosts (host: unknown): string[] | null {
   const hosts = Array.isArray(host) ? host : [host]
   for (const h of hosts) {
     if (typeof h !== 'string' || h.length === 0) throw invalidArgType('host must be a non-empty string or an array of them')
+    validateHost(h)
   }
   return hosts as string[]
 }
@@ -215,7 +233,7 @@ export function createServer<P extends AnyProtocol> (
   validateFactory(factory)
   const hosts = validateHosts(host)
   const p = port === undefined || port === null ? 0 : validatePort(port)
-  const o = validateOptions(options)
+  const o = validateOptions(options, 'createServer()', OPTION_NAMES.createServer)
   const secureSettings = parseServerTLS(o)
   const settings = serverSettings(o, secureSettings)
   return (async () => {
@@ -249,8 +267,8 @@ export function createUnixServer<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, path: string, options?: UnixServerOptions,
 ): Promise<Server> {
   validateFactory(factory)
-  const at = validatePath(path)
-  const o = validateOptions(options)
+  const at = validateUnixPath(path)
+  const o = validateOptions(options, 'createUnixServer()', OPTION_NAMES.createUnixServer)
   const secureSettings = parseServerTLS(o)
   const settings = serverSettings(o, secureSettings)
   return (async () => {
@@ -269,13 +287,10 @@ export function connectAcceptedSocket<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, socket: net.Socket, options?: AcceptedSocketOptions,
 ): Promise<[Transport, P]> {
   validateFactory(factory)
-  const o = validateOptions(options)
+  validateOpenSocket(socket, 'socket')
+  const o = validateOptions(options, 'connectAcceptedSocket()', OPTION_NAMES.connectAcceptedSocket)
   const secureSettings = parseServerTLS(o)
   const signal = validateSignal(o.signal)
-  if (!(socket instanceof net.Socket)) throw invalidArgType('socket must be a connected net.Socket')
-  if (socket.destroyed || socket.connecting || socket.readyState === 'closed') {
-    throw Object.assign(new Error('socket is not connected'), { code: 'ERR_SOCKET_CLOSED' })
-  }
   return traceConnect({ family: 'accepted', socket, ssl: secureSettings !== null }, () => wrapConnected(factory, socket, secureSettings, signal))
 }
 

@@ -28,7 +28,7 @@ export { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from './limits.js'
 export { Server, reusePortSupported } from './server.js'
 export type { ServeForeverOptions } from './server.js'
 export {
-  connectAcceptedSocket, createConnection, createServer, createUnixConnection, createUnixServer,
+  OPTION_NAMES, connectAcceptedSocket, createConnection, createServer, createUnixConnection, createUnixServer,
 } from './entry-points.js'
 export type {
   AcceptedSocketOptions, ConnectionOptions, ServerOptions, UnixConnectionOptions, UnixServerOptions,
@@ -39,8 +39,9 @@ export type { StartTlsOptions } from './start-tls.js'
 export type { ClientSSL, ServerSSL, TLSClientOptions, TLSServerOptions } from './tls-options.js'
 export {
   abortError, asError, checkOptionNames, checkProtocol, invalidArgType, invalidArgValue, outOfRange, validateFactory,
-  validateSignal,
+  validateFunction, validateNoNul, validateOptions, validatePath, validateSignal,
 } from './args.js'
+export { validateOpenSocket } from './open-socket.js'
 export { toBuffer } from './bytes.js'
 export { kTransport } from '../transport.js'
 export { publishConnectionLost, publishConnectionMade, traceConnect } from '../instrumentation.js'

@@ -44,7 +44,6 @@ export class ReadPath implements ReadSink {
   readonly #socket: net.Socket
   readonly #host: ReadHost
   readonly #kind: TransportKind
-  readonly #bridge: OnreadBridge | null
 
   #buffered: boolean
   #started = false
@@ -61,12 +60,13 @@ export class ReadPath implements ReadSink {
   #heldScheduled = false
   /** Closing: what still arrives is read and dropped (see `discardInput()`). */
   #discarding = false
+  /** The socket's 'data' and 'resume' listeners, on the 'data' route only. */
+  #dataListeners: { data: (chunk: Buffer) => void, resume: () => void } | null = null
 
   constructor (socket: net.Socket, host: ReadHost, kind: TransportKind, bridge: OnreadBridge | null) {
     this.#socket = socket
     this.#host = host
     this.#kind = kind
-    this.#bridge = bridge
     this.#buffered = isBuffered(host.getProtocol())
     socket.on('end', this.#onEnd)
     if (bridge === null) {
@@ -74,8 +74,13 @@ export class ReadPath implements ReadSink {
       // wanted. Node itself resumes some streams (a child's stdio once it exited): the
       // 'resume' listener keeps a paused transport paused.
       socket.pause()
-      socket.on('data', this.#onChunk)
-      socket.on('resume', this.#onResume)
+      // Made only on this route: an onread socket never needs them (memory per connection).
+      const listeners = this.#dataListeners = {
+        data: (chunk: Buffer): void => { this.#onChunk(chunk) },
+        resume: (): void => { this.#onResume() },
+      }
+      socket.on('data', listeners.data)
+      socket.on('resume', listeners.resume)
     } else {
       bridge.bind(this)
     }
@@ -171,9 +176,10 @@ export class ReadPath implements ReadSink {
   detach (): void {
     const socket = this.#socket
     socket.off('end', this.#onEnd)
-    if (this.#bridge === null) {
-      socket.off('data', this.#onChunk)
-      socket.off('resume', this.#onResume)
+    const listeners = this.#dataListeners
+    if (listeners !== null) {
+      socket.off('data', listeners.data)
+      socket.off('resume', listeners.resume)
     }
     const held = this.#held
     if (held !== null) socket.unshift(Buffer.from(held.buffer, held.byteOffset, held.byteLength))
@@ -282,12 +288,12 @@ export class ReadPath implements ReadSink {
     return true
   }
 
-  readonly #onChunk = (chunk: Buffer): void => {
+  #onChunk (chunk: Buffer): void {
     if (this.#host.isClosing()) return
     this.#route(chunk) // Node allocated it for us: kept as is
   }
 
-  readonly #onResume = (): void => {
+  #onResume (): void {
     if (this.#discarding) return
     if (!this.#wantRead() || this.#held !== null) this.#socket.pause()
   }

@@ -77,6 +77,8 @@ export class Server implements AsyncDisposable {
   #closedPublished = false
   /** Ends the pending `serveForever()`. */
   #forever: (() => void) | null = null
+  /** An accept failed and no connection was accepted since (one report per burst). */
+  #acceptFailing = false
 
   /** Tells the server about the transports of its connections (kept off the public surface). */
   readonly #owner: TransportOwner = {
@@ -157,10 +159,7 @@ export class Server implements AsyncDisposable {
       listener.once('error', onError)
       const ready = (): void => {
         listener.off('error', onError)
-        listener.on('error', (exception: Error) => {
-          // Accept failures (EMFILE, ...): reported; Node keeps accepting.
-          callExceptionHandler({ message: 'socket.accept() failed', exception, server: this })
-        })
+        listener.on('error', (exception: Error) => { this.#onAcceptError(exception) })
         resolve(listener)
       }
       if (spec.kind === 'unix') {
@@ -175,7 +174,21 @@ export class Server implements AsyncDisposable {
     })
   }
 
+  /**
+   * An accept that failed (EMFILE/ENFILE when the process or the system is out of file
+   * descriptors, ENOBUFS, ENOMEM): the process goes on and so do the connections it has. libuv
+   * drops the pending connection (its reserved-descriptor trick) and keeps accepting; asyncio
+   * logs "socket.accept() out of system resource" and retries later. Reported once per burst:
+   * the next report comes only after a connection was accepted again.
+   */
+  #onAcceptError (exception: Error): void {
+    if (this.#acceptFailing) return
+    this.#acceptFailing = true
+    callExceptionHandler({ message: 'socket.accept() out of system resource', exception, server: this })
+  }
+
   #onConnection (socket: net.Socket, spec: ListenSpec): void {
+    this.#acceptFailing = false
     if (this.#closed) {
       socket.destroy()
       return

@@ -4,7 +4,7 @@ import { callExceptionHandler } from '../exception-handler.js'
 import { publishConnectionLost } from '../instrumentation.js'
 import type { AnyProtocol } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
-import { abortError, asError, checkOptionNames, checkProtocol, invalidArgType, validateOptions, validateSignal } from './args.js'
+import { abortError, asError, checkProtocol, invalidArgType, validateOptions, validateSignal } from './args.js'
 import { StreamTransport } from './stream-transport.js'
 import { clientHandshake, serverHandshake, tlsExtra } from './tls-handshake.js'
 import { parseClientTLS, parseServerTLS } from './tls-options.js'
@@ -50,8 +50,7 @@ export function startTls (
     throw invalidArgType('transport must be a wireline TCP or Unix transport')
   }
   checkProtocol(protocol)
-  const o = validateOptions(options)
-  checkOptionNames(o, START_TLS_OPTIONS, 'startTls')
+  const o = validateOptions(options, 'startTls()', START_TLS_OPTIONS)
   const signal = validateSignal(o.signal)
   const serverSide = o.serverSide ?? false
   if (typeof serverSide !== 'boolean') throw invalidArgType('serverSide must be a boolean')

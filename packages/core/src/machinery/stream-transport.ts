@@ -67,7 +67,7 @@ export class StreamTransport implements Transport {
     socket.on('close', this.#onClose)
     this.#reader = kind.readable ? new ReadPath(socket, this, kind, options.bridge ?? null) : null
     if (!kind.readable && options.watchReader === true) {
-      socket.on('end', this.#onReaderGone)
+      socket.on('end', () => { this.#onReaderGone() }) // write pipes only: not a field every transport carries
       socket.on('data', ignore)
     }
     this.#owner?.attach(this)
@@ -366,7 +366,7 @@ export class StreamTransport implements Transport {
     if (this.#kind.closeMode === 'destroy' && this.#writer.selfCounted) setImmediate(this.#onClose)
   }
 
-  readonly #onReaderGone = (): void => {
+  #onReaderGone (): void {
     if (this.#closing || this.#lost) return
     if (this.#writer.isEmpty()) {
       this.close()

@@ -84,7 +84,8 @@ export class WritePath {
   /** A sendfile is running: flow-control callbacks are kept from the protocol. */
   #sendfile = false
   #droppedWrites = 0
-  #drainWaiters: Array<(err: Error | null) => void> = []
+  /** Pending `drain()` calls; null until the first (most connections never call it). */
+  #drainWaiters: Array<(err: Error | null) => void> | null = null
 
   constructor (socket: net.Socket, host: WriteHost, transport: unknown, flowState: FlowState | null) {
     this.#socket = socket
@@ -167,19 +168,19 @@ export class WritePath {
   drain (): Promise<void> {
     if (!this.flow.paused) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      this.#drainWaiters.push((err) => { if (err === null) resolve(); else reject(err) })
+      (this.#drainWaiters ??= []).push((err) => { if (err === null) resolve(); else reject(err) })
     })
   }
 
   /** Rejects every pending `drain()` with `err` (the connection is gone). */
   failDrains (err: Error): void {
-    if (this.#drainWaiters.length > 0) this.#wakeDrainWaiters(err)
+    if (this.#drainWaiters !== null) this.#wakeDrainWaiters(err)
   }
 
   #wakeDrainWaiters (err: Error | null): void {
     const waiters = this.#drainWaiters
-    this.#drainWaiters = []
-    for (const w of waiters) w(err)
+    this.#drainWaiters = null
+    for (const w of waiters ?? []) w(err)
   }
 
   #idle (): boolean {
@@ -222,7 +223,7 @@ export class WritePath {
     if (err != null || this.#discarded) return
     if (this.#queue.length > 0 && this.#idle()) this.#submitQueue()
     if (this.flow.paused) this.flow.maybeResume(this.size())
-    if (this.#drainWaiters.length > 0 && this.size() <= this.flow.low) this.#wakeDrainWaiters(null)
+    if (this.#drainWaiters !== null && this.size() <= this.flow.low) this.#wakeDrainWaiters(null)
     if (this.#queue.length === 0 && this.#idle()) this.#host.writeFlushed()
   }
 
