@@ -80,6 +80,7 @@ describe('proxy under raw TCP', () => {
     // the reader: hashes what it gets, stops reading for a moment every 16 MiB, and on EOF
     // answers with the count and the hash (its write side is still open: half-close)
     class SlowReader extends Protocol {
+      paused = 0
       transport!: Transport
       hash = createHash('sha256')
       count = 0
@@ -92,7 +93,7 @@ describe('proxy under raw TCP', () => {
           this.transport.pauseReading()
           // the first pause is long enough for the whole pipeline to fill up behind it, on any
           // machine: the proxy must then pause its client side
-          setTimeout(() => this.transport.resumeReading(), this.count <= (16 << 20) ? 200 : 2)
+          setTimeout(() => this.transport.resumeReading(), this.paused++ === 0 ? 200 : 2)
         }
       }
 

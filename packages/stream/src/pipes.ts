@@ -2,6 +2,7 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as stream from 'node:stream'
 import * as tty from 'node:tty'
+import { InvalidStateError } from '@wireline/core'
 import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
 import {
   OnreadBridge, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
@@ -35,8 +36,9 @@ function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket,
     // when its reader went away
     return { socket: pipe, bridge: null, watchReader: direction === 'write' && pipe.readable }
   }
+  // a closed stream is a state error whatever its kind (on Bun a child's stdio is not a socket)
+  if (pipe instanceof stream.Stream && (pipe as stream.Readable).destroyed) throw new InvalidStateError('pipe is closed')
   if (isBunChildStdio(pipe, direction)) {
-    if (pipe.destroyed) throw Object.assign(new Error('pipe is closed'), { code: 'ERR_SOCKET_CLOSED' })
     return { socket: pipe as unknown as net.Socket, bridge: null, watchReader: false }
   }
   if (typeof pipe !== 'number') {
