@@ -1,0 +1,43 @@
+// Multi-core scale-out: the TCP echo at 1 KiB × 100 connections served by one process against
+// two, with wireline and raw `net` side by side in the same interleaved run (tcp-echo's method).
+//
+//   node bench/suites/multicore.mjs [--quick] [--rounds=N] [--duration=MS] [--warmup=MS]
+//        [--slice=MS] [--rows=1024x100] [--variants=...]
+//
+// Variants: wireline-1proc (one process), wireline-cluster2 (two `node:cluster` workers: the
+// primary accepts and hands connections to the workers round-robin), wireline-reuseport2 (two
+// processes that each bind the port with SO_REUSEPORT, on a Node that has `reusePort`:
+// 22.12+/23.1+), and raw net in one process and in two cluster workers; the base of the
+// ratios is raw net in one process. No server is pinned (the workers must be free to use both
+// CPUs); the generator still is, to CPU 1, so on a 2-CPU machine the second process competes
+// with the generator: the row measures what a second process buys here, not on a big machine.
+// CPU per request sums the primary's and the workers' CPU time.
+import { options } from '../lib/common.mjs'
+import { parseRows } from '../lib/echo-run.mjs'
+import { echoClient, echoVariants, runEchoSuite } from '../lib/echo-suite.mjs'
+
+const opt = options()
+const quick = opt.quick === true
+const variants = echoVariants()
+variants.net = { ...variants.net, label: 'raw net, 1 process (unpinned)', cpu: null }
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+const hasReusePort = major >= 23 || (major === 22 && minor >= 12)
+const variantNames = typeof opt.variants === 'string'
+  ? opt.variants.split(',')
+  : ['net', 'net-cluster2', 'wireline-1proc', 'wireline-cluster2', ...(hasReusePort ? ['wireline-reuseport2'] : [])]
+for (const v of variantNames) if (!(v in variants)) throw new Error(`unknown variant ${v}`)
+
+await runEchoSuite({
+  name: 'multicore',
+  title: 'Multi-core: 1 vs 2 processes',
+  rows: typeof opt.rows === 'string' ? parseRows(opt.rows) : [[1024, 100]],
+  variantNames,
+  variants,
+  client: echoClient(opt),
+  main: 'wireline-cluster2',
+  rounds: Number(opt.rounds ?? (quick ? 2 : 5)),
+  warmupMs: Number(opt.warmup ?? (quick ? 400 : 600)),
+  durationMs: Number(opt.duration ?? (quick ? 500 : 1000)),
+  sliceMs: Number(opt.slice ?? 100),
+  notes: hasReusePort ? [] : [`reusePort: not on Node ${process.versions.node} (22.12+/23.1+), so no reusePort row`],
+})
