@@ -177,7 +177,7 @@ export function printEchoTables ({ rows, variants, labelOf, base, main, stats, s
     })
     console.log(table(head, rs))
     console.log(`\nfloor for every wireline variant (req/s × >= 0.95 and CPU/req × <= 1.05): ` + others
-      .filter((v) => !anchors.includes(v))
+      .filter((v) => !anchors.includes(v) && !v.startsWith('net'))
       .map((v) => {
         const miss = rows.filter(([size, conns, depth]) => {
           const x = stats.paired(v, base, key(size, conns, depth))
