@@ -12,8 +12,8 @@
 // CPUs); the generator still is, to CPU 1, so on a 2-CPU machine the second process competes
 // with the generator: the row measures what a second process buys here, not on a big machine.
 // CPU per request sums the primary's and the workers' CPU time.
-import { options } from '../lib/common.mjs'
-import { parseRows } from '../lib/echo-run.mjs'
+import { fmtRatio, fmtSize, options, table } from '../lib/common.mjs'
+import { echoRowKey, parseRows } from '../lib/echo-run.mjs'
 import { echoClient, echoVariants, runEchoSuite } from '../lib/echo-suite.mjs'
 
 const opt = options()
@@ -22,15 +22,16 @@ const variants = echoVariants()
 variants.net = { ...variants.net, label: 'raw net, 1 process (unpinned)', cpu: null }
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
 const hasReusePort = major >= 23 || (major === 22 && minor >= 12)
+const rows = typeof opt.rows === 'string' ? parseRows(opt.rows) : [[1024, 100]]
 const variantNames = typeof opt.variants === 'string'
   ? opt.variants.split(',')
   : ['net', 'net-cluster2', 'wireline-1proc', 'wireline-cluster2', ...(hasReusePort ? ['wireline-reuseport2'] : [])]
 for (const v of variantNames) if (!(v in variants)) throw new Error(`unknown variant ${v}`)
 
-await runEchoSuite({
+const { stats } = await runEchoSuite({
   name: 'multicore',
   title: 'Multi-core: 1 vs 2 processes',
-  rows: typeof opt.rows === 'string' ? parseRows(opt.rows) : [[1024, 100]],
+  rows,
   variantNames,
   variants,
   client: echoClient(opt),
@@ -41,3 +42,16 @@ await runEchoSuite({
   sliceMs: Number(opt.slice ?? 100),
   notes: hasReusePort ? [] : [`reusePort: not on Node ${process.versions.node} (22.12+/23.1+), so no reusePort row`],
 })
+
+// The scale-out itself: each two-process variant against its one-process form, within each round.
+const pairs = [['wireline-cluster2', 'wireline-1proc'], ['wireline-reuseport2', 'wireline-1proc'], ['net-cluster2', 'net']]
+  .filter(([a, b]) => variantNames.includes(a) && variantNames.includes(b))
+if (pairs.length > 0) {
+  console.log('### 2 processes ÷ 1 process (median of the per-round ratios)\n')
+  console.log(table(['message', 'conns', ...pairs.flatMap(([a]) => [`${variants[a].label}: req/s ×`, 'CPU/req ×', 'p99 ×'])],
+    rows.map(([size, conns, depth]) => [fmtSize(size), String(conns), ...pairs.flatMap(([a, b]) => {
+      const x = stats.paired(a, b, echoRowKey(size, conns, depth))
+      return [fmtRatio(x.reqs), fmtRatio(x.cpuPerReq), fmtRatio(x.p99)]
+    })])))
+  console.log('')
+}
