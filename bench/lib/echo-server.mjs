@@ -1,7 +1,7 @@
 // One echo server for bench/suites/tcp-echo.mjs and tls-echo.mjs, in a process of its own:
 //
 //   node bench/lib/echo-server.mjs <net | wireline | wireline-data | wireline-buffered | streams>
-//        [--tls | --unix=PATH] [--procs=N [--reuse-port]]
+//        [--tls | --unix=PATH] [--procs=N [--reuse-port]] [--subscribe]
 //
 // `streams` is the echo of asyncio's high-level streams (@wireline/stream startServer):
 // `reader.read(64 KiB)`, `writer.write()`, `await writer.drain()`, in a loop.
@@ -19,6 +19,7 @@
 // process.cpuUsage() over the window, and its peak RSS since it started). Stdin's end exits.
 import { fork } from 'node:child_process'
 import cluster from 'node:cluster'
+import diagnostics from 'node:diagnostics_channel'
 import net from 'node:net'
 import { createInterface } from 'node:readline'
 import tls from 'node:tls'
@@ -116,6 +117,16 @@ async function streamsEcho (reader, writer) {
     // the load generator reset the connection
   }
   writer.close()
+}
+
+// --subscribe: a subscriber on every wireline diagnostics channel (doing nothing), to measure
+// what the instrumentation costs when someone listens.
+if (process.argv.includes('--subscribe')) {
+  const noop = () => {}
+  for (const name of ['connection:made', 'connection:lost', 'writing:paused', 'writing:resumed', 'server:listening', 'server:closed']) {
+    diagnostics.subscribe(`wireline:${name}`, noop)
+  }
+  diagnostics.tracingChannel('wireline:connect').subscribe({ start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop })
 }
 
 const variant = process.argv[2]

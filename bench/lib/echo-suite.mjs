@@ -20,6 +20,7 @@ export function echoVariants () {
     wireline: { label: 'wireline', ...node('wireline') },
     'wireline-data': { label: "wireline, 'data' fallback", ...node('wireline-data') },
     'wireline-buffered': { label: 'wireline BufferedProtocol', ...node('wireline-buffered') },
+    'wireline-subscribed': { label: 'wireline, diagnostics subscriber', ...node('wireline', '--subscribe') },
     'net-cluster2': { label: 'raw net, 2 cluster workers', cpu: null, ...node('net', '--procs=2') },
     'wireline-1proc': { label: 'wireline, 1 process (unpinned)', cpu: null, ...node('wireline') },
     'wireline-cluster2': { label: 'wireline, 2 cluster workers', cpu: null, ...node('wireline', '--procs=2') },
@@ -128,8 +129,9 @@ export async function runEchoSuite ({
 
   const stats = roundStats(samples, ECHO_METRICS, echoSampleKey)
   const anchors = variantNames.filter((v) => variants[v].anchor)
+  if (!variantNames.includes(base)) throw new Error(`the base of the ratios, ${base}, is not among the variants`)
   const result = printEchoTables({
-    rows, variants: variantNames, labelOf: (v) => variants[v].label, base, main, stats, short: 'net', anchors,
+    rows, variants: variantNames, labelOf: (v) => variants[v].label, base, main, stats, short: base, anchors,
   })
   const path = saveResults(name, { rounds, warmupMs, durationMs, rows, variants: variantNames, client: client.label, samples })
   console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; raw samples in ${path.slice(benchDir.length - 6)})\n`)

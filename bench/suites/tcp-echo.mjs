@@ -4,11 +4,15 @@
 //
 //   node bench/suites/tcp-echo.mjs [--quick] [--anchors] [--rounds=N] [--duration=MS]
 //        [--warmup=MS] [--slice=MS] [--rows=1024x10,65536x1x16] [--variants=net,wireline,...]
-//        [--node-client]
+//        [--node-client] [--baseline=DIR [--base=baseline]]
 //
 // Variants: net, wireline, wireline-data (wireline with setAcceptedSocketFastPath(false): the
 // documented 'data' read path), wireline-buffered (the echo as a @wireline/buffered
-// BufferedProtocol); all four by default (--quick: net, wireline, wireline-buffered).
+// BufferedProtocol), wireline-subscribed (wireline with a subscriber on every diagnostics
+// channel); the first four by default (--quick: net, wireline, wireline-buffered).
+// --baseline=DIR: the wireline echo of another checkout (its bench/ folder, packages built)
+// runs beside this one in the same rounds, to compare two builds; --base=baseline takes the
+// ratios against it instead of raw net.
 //
 // Rows: 64 B, 1 KiB, 16 KiB and 64 KiB messages over 1, 10 and 100 connections, ping-pong
 // (one request in flight per connection), and a bulk echo: one connection that keeps 16
@@ -24,6 +28,7 @@
 // `--anchors` adds CPython asyncio's Protocol echo, uvloop's where it can be imported
 // ($PYTHON, else python3.13, else python3), and Bun's `Bun.listen` echo where a `bun` binary
 // is found ($BUN, else on the PATH; the `bun` npm package has one).
+import { spawnSync } from 'node:child_process'
 import { options } from '../lib/common.mjs'
 import { parseRows } from '../lib/echo-run.mjs'
 import { echoClient, echoVariants, findAnchors, runEchoSuite } from '../lib/echo-suite.mjs'
@@ -49,6 +54,12 @@ if (opt.anchors === true) {
   variantNames.push(...found)
   if (missing.length) notes.push(`anchors not found: ${missing.join('; ')}`)
 }
+if (typeof opt.baseline === 'string') {
+  const dir = opt.baseline.replace(/\/?$/, '/')
+  const rev = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim()
+  variants.baseline = { label: `wireline at ${rev || dir}`, cmd: process.execPath, args: [dir + 'lib/echo-server.mjs', 'wireline'] }
+  variantNames.push('baseline')
+}
 for (const v of variantNames) if (!(v in variants)) throw new Error(`unknown variant ${v}`)
 
 await runEchoSuite({
@@ -62,5 +73,6 @@ await runEchoSuite({
   warmupMs: Number(opt.warmup ?? (quick ? 400 : 600)),
   durationMs: Number(opt.duration ?? (quick ? 500 : 1000)), // measured per variant
   sliceMs: Number(opt.slice ?? 100),
+  base: typeof opt.base === 'string' ? opt.base : 'net',
   notes,
 })

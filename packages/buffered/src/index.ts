@@ -35,7 +35,7 @@ export type {
 } from '@wireline/core'
 export { Server } from '@wireline/core/machinery'
 export type {
-  AcceptedSocketOptions, ClientSSL, ConnectionOptions, ServerOptions, ServerSSL, StartTlsOptions,
+  AcceptedSocketOptions, ClientSSL, ConnectionOptions, ServeForeverOptions, ServerOptions, ServerSSL, StartTlsOptions,
   UnixConnectionOptions, UnixServerOptions,
 } from '@wireline/core/machinery'
 

@@ -15,7 +15,19 @@ export interface ExceptionContext {
 
 export type ExceptionHandler = (context: ExceptionContext) => void
 
-let handler: ExceptionHandler | null = null
+/**
+ * The handler lives on `globalThis` under a `Symbol.for` key (as undici keeps its global
+ * dispatcher), so that every copy of `@wireline/core` in the process shares it: a family that
+ * resolved a copy of its own still reports to the handler the application set.
+ */
+const kState = Symbol.for('wireline.exceptionHandler')
+
+interface HandlerState { handler: ExceptionHandler | null }
+
+function state (): HandlerState {
+  const g = globalThis as Record<symbol, HandlerState | undefined>
+  return (g[kState] ??= { handler: null })
+}
 
 /**
  * Installs `h` as the exception handler; `null` or `undefined` restores the default (which
@@ -24,19 +36,19 @@ let handler: ExceptionHandler | null = null
  */
 export function setExceptionHandler (h: ExceptionHandler | null | undefined): void {
   if (h === null || h === undefined) {
-    handler = null
+    state().handler = null
     return
   }
   if (typeof h !== 'function') {
     throw Object.assign(new TypeError(`exception handler must be a function or null, got ${typeof h}`),
       { code: 'ERR_INVALID_ARG_TYPE' })
   }
-  handler = h
+  state().handler = h
 }
 
 /** The handler set with `setExceptionHandler`, or `null` while the default is in use. */
 export function getExceptionHandler (): ExceptionHandler | null {
-  return handler
+  return state().handler
 }
 
 function describe (exception: unknown): string {
@@ -60,7 +72,7 @@ export function defaultExceptionHandler (context: ExceptionContext): void {
  * reported through the default handler, as asyncio does.
  */
 export function callExceptionHandler (context: ExceptionContext): void {
-  const h = handler
+  const h = state().handler
   if (h === null) {
     defaultExceptionHandler(context)
     return

@@ -1,6 +1,7 @@
 import { DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER } from './constants.js'
 import { invalidArgType, outOfRange } from './machinery/args.js'
 import { callExceptionHandler } from './exception-handler.js'
+import { publishWriting } from './instrumentation.js'
 import type { WriteBufferLimits } from './transport.js'
 
 /** What the engine needs from its transport: the protocol to call, and itself for reports. */
@@ -83,6 +84,7 @@ export class WriteFlowControl {
     if (size <= this.#high || this.#paused) return
     this.#paused = true
     const protocol = this.#host.flowProtocol()
+    publishWriting(true, this.#transport, protocol)
     if (protocol === null || typeof protocol.pauseWriting !== 'function') return
     try {
       protocol.pauseWriting()
@@ -96,6 +98,7 @@ export class WriteFlowControl {
     if (!this.#paused || size > this.#low) return
     this.#paused = false
     const protocol = this.#host.flowProtocol()
+    publishWriting(false, this.#transport, protocol)
     if (protocol === null || typeof protocol.resumeWriting !== 'function') return
     try {
       protocol.resumeWriting()

@@ -5,7 +5,7 @@ import { checkAddress, formatAddress, pairAddresses, parseEndpointOptions, parse
 import type { EndpointSpec, ResolvedAddress } from './address.js'
 
 const spec = (o: Partial<EndpointSpec>): EndpointSpec =>
-  ({ localAddr: null, remoteAddr: null, family: null, reusePort: false, allowBroadcast: false, ...o })
+  ({ localAddr: null, remoteAddr: null, family: null, reusePort: false, allowBroadcast: false, signal: null, ...o })
 const v4 = (host: string, port: number): ResolvedAddress => ({ family: 4, addr: [host, port] })
 const v6 = (host: string, port: number): ResolvedAddress => ({ family: 6, addr: [host, port] })
 

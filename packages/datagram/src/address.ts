@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { invalidArgType, invalidArgValue, outOfRange } from '@wireline/core/machinery'
+import { invalidArgType, invalidArgValue, outOfRange, validateSignal } from '@wireline/core/machinery'
 import type { DatagramAddress } from './transport.js'
 
 /** `4` or `6`: the IP version of a socket. */
@@ -74,6 +74,8 @@ export interface DatagramEndpointOptions {
   reusePort?: boolean | null
   /** SO_BROADCAST. As in asyncio, `remoteAddr` is then only recorded as the default destination, not connected. */
   allowBroadcast?: boolean | null
+  /** Gives the endpoint up while it is being opened (name resolution, bind, connect): the promise rejects with an `AbortError`. */
+  signal?: AbortSignal | null
 }
 
 /** Validated endpoint options. */
@@ -83,9 +85,10 @@ export interface EndpointSpec {
   family: IPFamily | null
   reusePort: boolean
   allowBroadcast: boolean
+  signal: AbortSignal | null
 }
 
-const KNOWN_OPTIONS = new Set(['localAddr', 'remoteAddr', 'family', 'reusePort', 'allowBroadcast'])
+const KNOWN_OPTIONS = new Set(['localAddr', 'remoteAddr', 'family', 'reusePort', 'allowBroadcast', 'signal'])
 
 function checkBoolean (value: unknown, name: string): boolean {
   if (value === undefined || value === null) return false
@@ -126,7 +129,7 @@ export function parseEndpointOptions (options: unknown): EndpointSpec {
   if (localFamily !== null && remoteFamily !== null && localFamily !== remoteFamily) {
     throw invalidArgValue(`localAddr (IPv${localFamily}) and remoteAddr (IPv${remoteFamily}) are of different IP versions`)
   }
-  return { localAddr, remoteAddr, family, reusePort, allowBroadcast }
+  return { localAddr, remoteAddr, family, reusePort, allowBroadcast, signal: validateSignal(o.signal) }
 }
 
 /** The wildcard address of an IP version (every interface). */

@@ -2,7 +2,7 @@ import * as dgram from 'node:dgram'
 import * as dns from 'node:dns'
 import { isIP } from 'node:net'
 import { UnsupportedError } from '@wireline/core'
-import { invalidArgType, reusePortSupported, validateFactory } from '@wireline/core/machinery'
+import { abortError, invalidArgType, reusePortSupported, traceConnect, validateFactory } from '@wireline/core/machinery'
 import type { ProtocolFactory } from '@wireline/core'
 import { literalFamily, pairAddresses, parseEndpointOptions, wildcard } from './address.js'
 import type { Candidate, DatagramEndpointOptions, EndpointSpec, IPFamily, ResolvedAddress } from './address.js'
@@ -126,7 +126,11 @@ export function createDatagramEndpoint<P extends DatagramProtocolShape> (
 ): Promise<[DatagramTransport, P]> {
   validateFactory(factory)
   const spec = parseEndpointOptions(options)
-  return openEndpoint(factory, spec)
+  return traceConnect({ family: 'udp', localAddr: spec.localAddr, remoteAddr: spec.remoteAddr }, () => openEndpoint(factory, spec))
+}
+
+function throwIfAborted (signal: AbortSignal | null): void {
+  if (signal !== null && signal.aborted) throw abortError(signal)
 }
 
 async function openEndpoint<P extends DatagramProtocolShape> (
@@ -135,10 +139,12 @@ async function openEndpoint<P extends DatagramProtocolShape> (
   if (spec.reusePort && !reusePortSupported()) {
     throw new UnsupportedError(`reusePort is not supported by Node ${process.versions.node} (needs 22.12+ or 23.1+)`)
   }
+  throwIfAborted(spec.signal)
   const errors: Error[] = []
   let socket: dgram.Socket | null = null
   let chosen: Candidate | null = null
   for (const c of await candidates(spec)) {
+    throwIfAborted(spec.signal)
     try {
       socket = await openSocket(c, spec)
       chosen = c
@@ -148,6 +154,11 @@ async function openEndpoint<P extends DatagramProtocolShape> (
     }
   }
   if (socket === null || chosen === null) throw errors[0]!
+  if (spec.signal !== null && spec.signal.aborted) {
+    socket.on('error', () => {})
+    socket.close()
+    throw abortError(spec.signal)
+  }
 
   let protocol: P
   try {

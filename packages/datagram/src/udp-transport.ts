@@ -1,7 +1,10 @@
 import * as dns from 'node:dns'
 import type * as dgram from 'node:dgram'
 import { WriteFlowControl, callExceptionHandler } from '@wireline/core'
-import { LOG_THRESHOLD_FOR_CONNLOST_WRITES, asError, checkProtocol, invalidArgValue, kTransport, toBuffer } from '@wireline/core/machinery'
+import {
+  LOG_THRESHOLD_FOR_CONNLOST_WRITES, asError, checkProtocol, invalidArgValue, kTransport, publishConnectionLost, publishConnectionMade,
+  toBuffer,
+} from '@wireline/core/machinery'
 import type { AnyProtocol, WriteBufferLimits, WriteData } from '@wireline/core'
 import { checkAddress, formatAddress, literalFamily, missingArgs } from './address.js'
 import type { IPFamily } from './address.js'
@@ -115,6 +118,7 @@ export class UDPTransport implements DatagramTransport {
       this.#forceClose(error)
       return error
     }
+    publishConnectionMade(this, protocol)
     return null
   }
 
@@ -382,6 +386,7 @@ export class UDPTransport implements DatagramTransport {
     } finally {
       this.#protocol = null
     }
+    publishConnectionLost(this, protocol, this.#lostError)
   }
 }
 

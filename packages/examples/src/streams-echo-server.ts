@@ -1,6 +1,6 @@
 // asyncio docs, "TCP echo server using streams" (Streams), ported line for line.
 // https://docs.python.org/3/library/asyncio-stream.html#tcp-echo-server-using-streams
-import { ServerClosedError, startServer, type Server, type StreamReader, type StreamWriter } from '@wireline/stream'
+import { startServer, type Server, type StreamReader, type StreamWriter } from '@wireline/stream'
 import { decode, isMain, repr } from './lib/py.js'
 
 async function handleEcho (reader: StreamReader, writer: StreamWriter): Promise<void> {
@@ -29,11 +29,7 @@ export async function main ({ port = 8888, onServing }: { port?: number, onServi
 
   await using serving = server
   onServing?.(serving)
-  try {
-    await server.serveForever()
-  } catch (err) {
-    if (!(err instanceof ServerClosedError)) throw err
-  }
+  await server.serveForever()
 }
 
 if (isMain('streams-echo-server')) await main()

@@ -1,6 +1,6 @@
 // asyncio docs, "TCP Echo Server" (Transports and Protocols), ported line for line.
 // https://docs.python.org/3/library/asyncio-protocol.html#tcp-echo-server
-import { Protocol, ServerClosedError, createServer, type Server, type Transport } from '@wireline/stream'
+import { Protocol, createServer, type Server, type Transport } from '@wireline/stream'
 import { decode, isMain, repr } from './lib/py.js'
 
 class EchoServerProtocol extends Protocol {
@@ -32,11 +32,7 @@ export async function main ({ port = 8888, onServing }: { port?: number, onServi
 
   await using serving = server
   onServing?.(serving)
-  try {
-    await server.serveForever()
-  } catch (err) {
-    if (!(err instanceof ServerClosedError)) throw err
-  }
+  await server.serveForever()
 }
 
 if (isMain('tcp-echo-server')) await main()

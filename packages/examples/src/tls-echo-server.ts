@@ -2,7 +2,7 @@
 // https://docs.python.org/3/library/asyncio-eventloop.html#loop.create_server (ssl)
 // The certificate is the test one of @wireline/core/testing; use your own in real life
 // (ssl: { cert: readFileSync('cert.pem'), key: readFileSync('key.pem') }).
-import { Protocol, ServerClosedError, createServer, type Server, type Transport } from '@wireline/stream'
+import { Protocol, createServer, type Server, type Transport } from '@wireline/stream'
 import { serverTls } from '@wireline/core/testing'
 import { decode, isMain, repr } from './lib/py.js'
 
@@ -35,11 +35,7 @@ export async function main ({ port = 8443, onServing }: { port?: number, onServi
 
   await using serving = server
   onServing?.(serving)
-  try {
-    await server.serveForever()
-  } catch (err) {
-    if (!(err instanceof ServerClosedError)) throw err
-  }
+  await server.serveForever()
 }
 
 if (isMain('tls-echo-server')) await main()

@@ -87,7 +87,9 @@ describe('proxy under raw TCP', () => {
         this.count += data.byteLength
         if (Math.floor(before / (16 << 20)) !== Math.floor(this.count / (16 << 20))) {
           this.transport.pauseReading()
-          setTimeout(() => this.transport.resumeReading(), 2)
+          // the first pause is long enough for the whole pipeline to fill up behind it, on any
+          // machine: the proxy must then pause its client side
+          setTimeout(() => this.transport.resumeReading(), this.count <= (16 << 20) ? 200 : 2)
         }
       }
 

@@ -2,7 +2,9 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as tty from 'node:tty'
 import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
-import { OnreadBridge, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, validateFactory } from '@wireline/core/machinery'
+import {
+  OnreadBridge, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
+} from '@wireline/core/machinery'
 import type { StreamProtocol } from './protocol.js'
 
 /*
@@ -56,7 +58,7 @@ function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket,
 function openPipe<P extends StreamProtocol> (factory: ProtocolFactory<P>, pipe: unknown, direction: Direction): Promise<[StreamTransport, P]> {
   validateFactory(factory)
   const { socket, bridge, watchReader } = pipeSocket(pipe, direction)
-  return startPipe(factory, pipe, socket, bridge, watchReader, direction)
+  return traceConnect({ family: 'pipe', direction, pipe }, () => startPipe(factory, pipe, socket, bridge, watchReader, direction))
 }
 
 async function startPipe<P extends StreamProtocol> (

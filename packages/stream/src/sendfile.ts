@@ -22,7 +22,10 @@ function checkPosition (value: unknown, name: string, allowNull: boolean): numbe
  * so the file is read in 64 KiB chunks, the way asyncio's fallback does (it is the only way
  * over TLS in asyncio too); memory stays bounded by one chunk plus the high-water mark.
  * While it runs, `write()` on the transport throws; a closing transport rejects at once; a
- * connection lost midway rejects with its error.
+ * connection lost midway (the peer closed or reset it) rejects with the connection's error
+ * (Node's `code`: EPIPE, ECONNRESET, ...). The file is read at explicit offsets, so a file
+ * descriptor's position is left where it was (asyncio moves it past what was sent; Node has
+ * no `lseek`).
  */
 export function sendfile (
   transport: Transport, file: SendfileSource, offset: number = 0, count?: number | null,

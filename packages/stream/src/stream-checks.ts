@@ -3,25 +3,11 @@
  * core's entry points throw them).
  * @internal
  */
-
-/** A `TypeError` with Node's `ERR_INVALID_ARG_TYPE` code. */
-export function argType (message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' })
-}
-
-/** A `TypeError` with Node's `ERR_INVALID_ARG_VALUE` code (the right type, a wrong content). */
-export function argValue (message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' })
-}
-
-/** A `RangeError` with Node's `ERR_OUT_OF_RANGE` code. */
-export function outOfRange (message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' })
-}
+import { checkOptionNames, invalidArgType, outOfRange } from '@wireline/core/machinery'
 
 /** An integer, or throws (`TypeError` for a non-number, `RangeError` for a fraction or below `min`). */
 export function checkInteger (value: unknown, name: string, min: number): number {
-  if (typeof value !== 'number') throw argType(`${name} must be a number, got ${typeof value}`)
+  if (typeof value !== 'number') throw invalidArgType(`${name} must be a number, got ${typeof value}`)
   if (!Number.isInteger(value)) throw outOfRange(`${name} must be an integer, got ${value}`)
   if (value < min) throw outOfRange(`${name} must be >= ${min}, got ${value}`)
   return value
@@ -42,19 +28,15 @@ export const DEFAULT_LIMIT = 64 * 1024
  */
 export function checkOptions (options: unknown, known: readonly string[], what: string): Record<string, unknown> {
   if (options === undefined || options === null) return {}
-  if (typeof options !== 'object') throw argType(`options of ${what} must be an object, got ${typeof options}`)
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) {
-      throw argValue(`${what} has no option '${name}' (it takes ${known.map((k) => `'${k}'`).join(', ')})`)
-    }
-  }
+  if (typeof options !== 'object') throw invalidArgType(`options of ${what} must be an object, got ${typeof options}`)
+  checkOptionNames(options as Record<string, unknown>, known, what)
   return options as Record<string, unknown>
 }
 
 /** Throws unless `fn` is a function; a class gets the hint to pass a function that calls it. */
 export function checkFunction (fn: unknown, name: string, hint: string): void {
-  if (typeof fn !== 'function') throw argType(`${name} must be a function, got ${fn === null ? 'null' : typeof fn}`)
+  if (typeof fn !== 'function') throw invalidArgType(`${name} must be a function, got ${fn === null ? 'null' : typeof fn}`)
   if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) {
-    throw argType(`${name} must be a function, got the class ${fn.name}: pass ${hint}`)
+    throw invalidArgType(`${name} must be a function, got the class ${fn.name}: pass ${hint}`)
   }
 }

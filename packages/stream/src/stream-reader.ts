@@ -1,7 +1,8 @@
 import { InvalidStateError } from '@wireline/core'
 import type { ReadTransport } from '@wireline/core'
 import { ByteBuffer } from './byte-buffer.js'
-import { argType, argValue, checkInteger, checkLimit } from './stream-checks.js'
+import { invalidArgType, invalidArgValue } from '@wireline/core/machinery'
+import { checkInteger, checkLimit } from './stream-checks.js'
 import { IncompleteReadError, LimitOverrunError } from './stream-errors.js'
 import { readableFrom } from './web-streams.js'
 
@@ -64,7 +65,7 @@ export class StreamReader {
 
   /** @throws RangeError when `limit` is not a positive integer. */
   constructor (options: StreamReaderOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw argType('options must be an object')
+    if (typeof options !== 'object' || options === null) throw invalidArgType('options must be an object')
     this.#limit = checkLimit(options.limit)
   }
 
@@ -324,14 +325,14 @@ export class StreamReader {
 /** `readuntil()`'s separators as bytes, shortest first; throws for an empty one or a wrong type. */
 function separators (separator: Separator): Buffer[] {
   const list = typeof separator === 'string' || separator instanceof Uint8Array ? [separator] : separator
-  if (!Array.isArray(list)) throw argType('separator must be a string, bytes, or an array of them')
-  if (list.length === 0) throw argValue('separator must hold at least one separator')
+  if (!Array.isArray(list)) throw invalidArgType('separator must be a string, bytes, or an array of them')
+  if (list.length === 0) throw invalidArgValue('separator must hold at least one separator')
   const out = list.map((sep: unknown) => {
     let b: Buffer
     if (typeof sep === 'string') b = Buffer.from(sep, 'utf8')
     else if (sep instanceof Uint8Array) b = Buffer.isBuffer(sep) ? sep : Buffer.from(sep.buffer, sep.byteOffset, sep.byteLength)
-    else throw argType(`a separator must be a string or bytes, got ${sep === null ? 'null' : typeof sep}`)
-    if (b.length === 0) throw argValue('a separator must be at least one byte long')
+    else throw invalidArgType(`a separator must be a string or bytes, got ${sep === null ? 'null' : typeof sep}`)
+    if (b.length === 0) throw invalidArgValue('a separator must be at least one byte long')
     return b
   })
   return out.sort((a, b) => a.length - b.length)

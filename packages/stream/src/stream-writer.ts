@@ -1,7 +1,8 @@
 import type { ExtraInfo, Transport, WriteData } from '@wireline/core'
 import { startTls } from './index.js'
 import type { ClientSSL, ServerSSL } from './index.js' // type-only: erased
-import { argType, checkOptions } from './stream-checks.js'
+import { invalidArgType } from '@wireline/core/machinery'
+import { checkOptions } from './stream-checks.js'
 import type { StreamReader } from './stream-reader.js'
 import { closeWaiter, drainHelper, isServerSide, replaceTransport } from './stream-reader-protocol.js'
 import type { StreamReaderProtocol } from './stream-reader-protocol.js'
@@ -111,7 +112,7 @@ export class StreamWriter {
    */
   startTls (ssl: ClientSSL | ServerSSL, options?: StreamStartTlsOptions): Promise<void> {
     if (ssl !== true && (typeof ssl !== 'object' || ssl === null)) {
-      throw argType(`ssl must be true or TLS options, got ${ssl === null ? 'null' : typeof ssl}`)
+      throw invalidArgType(`ssl must be true or TLS options, got ${ssl === null ? 'null' : typeof ssl}`)
     }
     const o = checkOptions(options, START_TLS_OPTIONS, 'startTls()')
     return this.#startTls(ssl, o)

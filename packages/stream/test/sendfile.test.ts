@@ -145,4 +145,26 @@ describe('sendfile', () => {
     await expect(sendfile(t2 as Transport, path)).rejects.toThrow('Transport is closing')
     await withTimeout(p2.lost, T)
   })
+
+  for (const how of ['end', 'destroy'] as const) {
+    it(`a peer that ${how === 'end' ? 'closes (FIN)' : 'closes with unread data (a reset)'} midway: rejects with the connection error, not a state error`, async () => {
+      const path = file(payload(64 * 1024 * 1024))
+      const peer = await rawServer({ allowHalfOpen: false })
+      const [t, p] = await createConnection(() => new RecordingProtocol(), '127.0.0.1', peer.port)
+      const s = await peer.next()
+      let got = 0
+      s.on('data', (c: Buffer) => {
+        got += c.length
+        if (got >= 1024 * 1024 && !s.destroyed) {
+          s.pause()
+          if (how === 'end') s.end()
+          else s.destroy()
+        }
+      })
+      const err = await withTimeout(sendfile(t, path).catch((e: unknown) => e), T)
+      expect(['EPIPE', 'ECONNRESET']).toContain((err as NodeJS.ErrnoException).code)
+      expect(err).not.toBeInstanceOf(InvalidStateError)
+      await withTimeout(p.lost, T)
+    })
+  }
 })

@@ -185,20 +185,43 @@ describe('Server', () => {
     await withTimeout(server.waitClosed(), T)
   })
 
-  it('serveForever() rejects when the server is closed, and a second concurrent call rejects', async () => {
+  it('serveForever() serves until close() and then resolves; a second concurrent call and a call on a closed server reject at once', async () => {
     const rs = await recordingServer({ startServing: false })
     const server = rs.server
-    const forever = server.serveForever()
+    let ended = false
+    const forever = server.serveForever().then(() => { ended = true })
     await expect(server.serveForever()).rejects.toBeInstanceOf(InvalidStateError)
     await server.startServing() // joins the start serveForever began
     expect(server.isServing()).toBe(true)
     expect(await echoRoundTrip(rs.port)).toBe('ping')
+    expect(ended).toBe(false)
     server.close()
-    const err = await forever.catch((e: unknown) => e)
+    await withTimeout(forever, T)
+    expect(ended).toBe(true)
+    const err = await server.serveForever().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ServerClosedError)
     expect((err as NodeJS.ErrnoException).code).toBe('WL_ERR_SERVER_CLOSED')
-    await expect(server.serveForever()).rejects.toBeInstanceOf(ServerClosedError)
     await expect(server.startServing()).rejects.toBeInstanceOf(ServerClosedError)
+  })
+
+  it('serveForever({ signal }): aborting closes the server and ends it; an aborted signal ends it at once; bad options throw at the call', async () => {
+    const a = await recordingServer()
+    const controller = new AbortController()
+    const forever = a.server.serveForever({ signal: controller.signal })
+    expect(await echoRoundTrip(a.port)).toBe('ping')
+    controller.abort()
+    await withTimeout(forever, T)
+    expect(a.server.isServing()).toBe(false)
+    await withTimeout(a.server.waitClosed(), T)
+
+    const b = await recordingServer()
+    await withTimeout(b.server.serveForever({ signal: AbortSignal.abort() }), T)
+    expect(b.server.isServing()).toBe(false)
+
+    const c = await recordingServer()
+    expect(() => c.server.serveForever({ signal: 'stop' } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
+    expect(() => c.server.serveForever({ sigal: controller.signal } as never)).toThrow(/unknown option 'sigal'/)
+    expect(c.server.isServing()).toBe(true)
   })
 
   it('Symbol.asyncDispose closes the server and waits for its connections', async () => {

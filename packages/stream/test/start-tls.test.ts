@@ -193,7 +193,7 @@ describe('startTls', () => {
     expect(sp.count('pauseWriting')).toBe(sp.count('resumeWriting'))
   })
 
-  it('a failed handshake rejects, closes the connection, and the protocol hears nothing more', async () => {
+  it('a failed handshake rejects, closes the connection, and ends the protocol with connectionLost(thatError)', async () => {
     const peer = await rawServer()
     const [old, p] = await createConnection(() => new RecordingProtocol(), '127.0.0.1', peer.port)
     const s = await peer.next()
@@ -202,7 +202,8 @@ describe('startTls', () => {
     const err = await withTimeout(upgrading.catch((e: unknown) => e), T)
     expect(err).toBeInstanceOf(Error)
     await withTimeout(ended(s), T)
-    expect(p.trace()).toEqual(['connectionMade'])
+    expect(await withTimeout(p.lost, T)).toBe(err)
+    expect(p.trace()).toEqual(['connectionMade', 'connectionLost'])
   })
 
   it('validates its arguments', async () => {

@@ -1,7 +1,10 @@
 import type { ChildProcess } from 'node:child_process'
 import type * as net from 'node:net'
 import { callExceptionHandler } from '@wireline/core'
-import { READ_PIPE, StreamTransport, WRITE_PIPE, asError, checkProtocol, invalidArgType, kTransport } from '@wireline/core/machinery'
+import {
+  READ_PIPE, StreamTransport, WRITE_PIPE, asError, checkProtocol, invalidArgType, kTransport, publishConnectionLost,
+  publishConnectionMade,
+} from '@wireline/core/machinery'
 import type { AnyProtocol, ReadTransport, WriteTransport } from '@wireline/core'
 import type { OnreadBridge } from '@wireline/core/machinery'
 import { ReadSubprocessPipeProto, WriteSubprocessPipeProto } from './pipe-protocols.js'
@@ -68,7 +71,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
     child.on('error', this.#onChildError)
     if (stdio.stdin !== null) {
       this.#pipes[0] = new StreamTransport({
-        socket: stdio.stdin, protocol: new WriteSubprocessPipeProto(this), kind: WRITE_PIPE, extra: { pipe: stdio.stdin },
+        socket: stdio.stdin, protocol: new WriteSubprocessPipeProto(this), kind: WRITE_PIPE, extra: { pipe: stdio.stdin }, instrument: false,
       })
       this.#openPipes++
     }
@@ -84,7 +87,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
     // (Node resumes the stdio streams of a child that exited; core's pipe transport keeps a
     // paused pipe paused through that.)
     const pipe = new StreamTransport({
-      socket, protocol: new ReadSubprocessPipeProto(this, fd), kind: READ_PIPE, bridge, extra: { pipe: socket },
+      socket, protocol: new ReadSubprocessPipeProto(this, fd), kind: READ_PIPE, bridge, extra: { pipe: socket }, instrument: false,
     })
     this.#openPipes++
     return pipe
@@ -109,6 +112,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
       error = asError(err)
       this.#fatal(error, 'connectionMade')
     }
+    if (error === null) publishConnectionMade(this, protocol)
     const held = this.#held!
     for (let i = 0; i < held.length; i++) held[i]!()
     this.#held = null
@@ -241,6 +245,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
     } finally {
       this.#protocol = null
     }
+    publishConnectionLost(this, protocol, this.#fatalError)
   }
 
   // ---------------------------------------------------------------- the transport

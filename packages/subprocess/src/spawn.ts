@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess, StdioOptions } from 'node:child_process'
 import type * as net from 'node:net'
-import { invalidArgType, invalidArgValue, outOfRange, validateFactory } from '@wireline/core/machinery'
+import { abortError, invalidArgType, invalidArgValue, outOfRange, traceConnect, validateFactory, validateSignal } from '@wireline/core/machinery'
 import type { ProtocolFactory } from '@wireline/core'
 import { ChildProcessTransport } from './child-process-transport.js'
 import type { SubprocessProtocolShape } from './protocol.js'
@@ -29,6 +29,12 @@ export interface SubprocessOptions {
   cwd?: string | URL | null
   /** The child's whole environment (default: the parent's). */
   env?: Record<string, string | undefined> | null
+  /**
+   * Kills the child (SIGKILL) when aborted. While the child is starting, the promise rejects
+   * with an `AbortError` and no protocol callback runs; afterwards the protocol sees the
+   * exit as for `kill()`.
+   */
+  signal?: AbortSignal | null
 }
 
 type Stdio = 'pipe' | 'inherit' | 'ignore' | number
@@ -39,9 +45,10 @@ interface Parsed {
   stderr: Stdio | 'stdout'
   cwd: string | URL | undefined
   env: Record<string, string | undefined> | undefined
+  signal: AbortSignal | null
 }
 
-const KNOWN = new Set(['stdin', 'stdout', 'stderr', 'cwd', 'env'])
+const KNOWN = new Set(['stdin', 'stdout', 'stderr', 'cwd', 'env', 'signal'])
 
 /** asyncio raises ValueError for these `Popen` arguments; they make no sense here either. */
 const REFUSED: Record<string, string> = {
@@ -110,7 +117,12 @@ function parseOptions (options: unknown, fn: string): Parsed {
     stderr: parseStdio(o.stderr, 'stderr', true),
     cwd: (cwd ?? undefined) as string | URL | undefined,
     env: (env ?? undefined) as Record<string, string | undefined> | undefined,
+    signal: validateSignal(o.signal),
   }
+}
+
+function aborted (signal: AbortSignal | null): boolean {
+  return signal !== null && signal.aborted
 }
 
 function checkFactory<P> (factory: ProtocolFactory<P>): P {
@@ -128,15 +140,17 @@ function checkFactory<P> (factory: ProtocolFactory<P>): P {
 function start<P extends SubprocessProtocolShape> (
   factory: ProtocolFactory<P>, file: string, args: readonly string[], o: Parsed, shell: boolean,
 ): Promise<[SubprocessTransport, P]> {
-  try {
+  return traceConnect({ family: 'subprocess', program: file, args, shell }, async () => {
+    if (aborted(o.signal)) throw abortError(o.signal)
     const protocol = checkFactory(factory)
-    if (o.stderr === 'stdout' && o.stdout === 'pipe') {
-      return unixSocketPair().then((pair) => launch(protocol, file, args, o, shell, pair))
+    const pair = o.stderr === 'stdout' && o.stdout === 'pipe' ? await unixSocketPair() : null
+    if (aborted(o.signal)) {
+      pair?.ours.destroy()
+      pair?.theirs.destroy()
+      throw abortError(o.signal)
     }
-    return launch(protocol, file, args, o, shell, null)
-  } catch (err) {
-    return Promise.reject(err)
-  }
+    return await launch(protocol, file, args, o, shell, pair)
+  })
 }
 
 /**
@@ -171,20 +185,35 @@ function launch<P extends SubprocessProtocolShape> (
     stdoutBridge: pair?.bridge ?? null,
     stderr: pair === null ? child.stderr as net.Socket | null : null,
   })
+  const signal = o.signal
   return new Promise((resolve, reject) => {
     const onSpawn = (): void => {
       child.off('error', onError)
+      signal?.removeEventListener('abort', onAbortStarting)
+      // From now on the signal kills the child; its exit reaches the protocol as for kill().
+      signal?.addEventListener('abort', () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') }, { once: true })
       const error = transport._start()
       if (error !== null) reject(error)
       else resolve([transport, protocol])
     }
     const onError = (err: Error): void => {
       child.off('spawn', onSpawn)
+      signal?.removeEventListener('abort', onAbortStarting)
       transport._spawnFailed()
       reject(err)
     }
+    // Aborted while the child starts: no protocol callback, the child killed, AbortError.
+    const onAbortStarting = (): void => {
+      child.off('spawn', onSpawn)
+      child.off('error', onError)
+      child.once('error', () => {}) // a spawn failure now has nobody to tell
+      child.kill('SIGKILL')
+      transport._spawnFailed()
+      reject(abortError(signal))
+    }
     child.once('spawn', onSpawn)
     child.once('error', onError)
+    signal?.addEventListener('abort', onAbortStarting, { once: true })
   })
 }
 

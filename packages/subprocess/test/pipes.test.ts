@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { assertTrace, withTimeout } from '@wireline/core/testing'
-import { WriteAfterEofError } from '../src/index.js'
+import { UnsupportedError, WriteAfterEofError } from '../src/index.js'
+import type { ReadTransport } from '../src/index.js'
 import { pattern } from './fixtures/pattern.mjs'
 import { T, runFixture, sha256, turn, untilText, watchExceptions } from './helpers.js'
 
@@ -64,6 +65,9 @@ describe('the pipes carry every byte', () => {
     expect(() => stdin.setWriteBufferLimits({ high: 1, low: 2 })).toThrow(RangeError)
     expect(stdin.getWriteBufferLimits()).toEqual([10, 1000])
     expect(() => stdin.write(42 as never)).toThrow(TypeError)
+    // a write-only transport has no read side (asyncio: NotImplementedError)
+    expect(() => (stdin as unknown as ReadTransport).pauseReading()).toThrow(UnsupportedError)
+    expect(() => (stdin as unknown as ReadTransport).resumeReading()).toThrow(UnsupportedError)
     t.close()
     await withTimeout(p.lost, T)
     // closed with bytes still buffered and the child killed: the pipe broke

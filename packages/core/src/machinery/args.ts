@@ -96,3 +96,15 @@ export function abortError (signal: AbortSignal | null): Error {
 export function asError (value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value))
 }
+
+/**
+ * Throws `TypeError` (`ERR_INVALID_ARG_VALUE`) naming the first option of `options` that is
+ * not one of `known`: a typo such as `reuse_port` must not pass silently.
+ */
+export function checkOptionNames (options: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) {
+      throw invalidArgValue(`${where}: unknown option '${name}' (known: ${known.join(', ')})`)
+    }
+  }
+}

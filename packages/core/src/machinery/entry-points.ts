@@ -1,9 +1,10 @@
 import * as fs from 'node:fs'
 import * as net from 'node:net'
 import type * as tls from 'node:tls'
+import { traceConnect } from '../instrumentation.js'
 import type { AnyProtocol, ProtocolFactory } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
-import { invalidArgType, validateFactory, validateHost, validateOptions, validatePath, validatePort, validateSignal } from './args.js'
+import { abortError, invalidArgType, validateFactory, validateHost, validateOptions, validatePath, validatePort, validateSignal } from './args.js'
 import { dns } from './builtins.js'
 import { connectTCP, connectUnix, parseConnectionOptions, tcpExtra } from './dial.js'
 import type { DialOptions } from './dial.js'
@@ -11,7 +12,7 @@ import type { OnreadBridge } from './onread-bridge.js'
 import { checkServerSupport, makeServer, serverSettings } from './server.js'
 import type { AcceptHandler, ListenSpec, Server } from './server.js'
 import { StreamTransport } from './stream-transport.js'
-import type { TransportOwner } from './stream-transport.js'
+import type { TransportOwner } from './transport-options.js'
 import { clientHandshake, serverHandshake, tlsExtra } from './tls-handshake.js'
 import { parseClientTLS, parseServerTLS } from './tls-options.js'
 import type { ClientTLSSettings, ServerTLSSettings, TLSClientOptions, TLSServerOptions } from './tls-options.js'
@@ -50,7 +51,10 @@ export interface UnixServerOptions extends TLSServerOptions {
 }
 
 /** Options of `connectAcceptedSocket`: with `ssl`, the TLS server side runs over the socket. */
-export interface AcceptedSocketOptions extends TLSServerOptions {}
+export interface AcceptedSocketOptions extends TLSServerOptions {
+  /** Gives up a TLS handshake still running over the socket: the socket is destroyed, the promise rejects with an `AbortError`. */
+  signal?: AbortSignal | null
+}
 
 /** How a connected socket becomes a transport: its kind, extra info, and owner. */
 interface TransportSetup {
@@ -122,7 +126,7 @@ export function createConnection<P extends AnyProtocol> (
   const o = validateOptions(options)
   const opts = parseConnectionOptions(o)
   const tlsSettings = parseClientTLS(o, h)
-  return connectTo(factory, h, p, opts, tlsSettings)
+  return traceConnect({ family: 'tcp', host: h, port: p, ssl: tlsSettings !== null }, () => connectTo(factory, h, p, opts, tlsSettings))
 }
 
 async function connectTo<P extends AnyProtocol> (
@@ -146,7 +150,7 @@ export function createUnixConnection<P extends AnyProtocol> (
   const o = validateOptions(options)
   const signal = validateSignal(o.signal)
   const tlsSettings = parseClientTLS(o, null)
-  return connectToPath(factory, at, signal, tlsSettings)
+  return traceConnect({ family: 'unix', path: at, ssl: tlsSettings !== null }, () => connectToPath(factory, at, signal, tlsSettings))
 }
 
 async function connectToPath<P extends AnyProtocol> (
@@ -267,16 +271,22 @@ export function connectAcceptedSocket<P extends AnyProtocol> (
   validateFactory(factory)
   const o = validateOptions(options)
   const secureSettings = parseServerTLS(o)
+  const signal = validateSignal(o.signal)
   if (!(socket instanceof net.Socket)) throw invalidArgType('socket must be a connected net.Socket')
   if (socket.destroyed || socket.connecting || socket.readyState === 'closed') {
     throw Object.assign(new Error('socket is not connected'), { code: 'ERR_SOCKET_CLOSED' })
   }
-  return wrapConnected(factory, socket, secureSettings)
+  return traceConnect({ family: 'accepted', socket, ssl: secureSettings !== null }, () => wrapConnected(factory, socket, secureSettings, signal))
+}
+
+function isAborted (signal: AbortSignal | null): boolean {
+  return signal !== null && signal.aborted
 }
 
 async function wrapConnected<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, socket: net.Socket, secureSettings: ServerTLSSettings | null,
+  factory: ProtocolFactory<P>, socket: net.Socket, secureSettings: ServerTLSSettings | null, signal: AbortSignal | null,
 ): Promise<[Transport, P]> {
+  if (signal?.aborted === true) throw abortError(signal)
   const isTCP = socket.remoteAddress !== undefined
   const addresses = isTCP ? tcpExtra(socket) : { peername: '', sockname: '' }
   if (isTCP) socket.setNoDelay(true)
@@ -284,7 +294,18 @@ async function wrapConnected<P extends AnyProtocol> (
     socket.allowHalfOpen = true
     return connected(factory, socket, null, { kind: isTCP ? TCP : UNIX, extra: addresses })
   }
-  const secured = await serverHandshake(rawForTls(socket), secureSettings)
+  // Aborted during the handshake: the socket is destroyed under it, which ends it.
+  const onAbort = (): void => { socket.destroy() }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  let secured: tls.TLSSocket
+  try {
+    secured = await serverHandshake(rawForTls(socket), secureSettings)
+  } catch (err) {
+    if (isAborted(signal)) throw abortError(signal)
+    throw err
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
   return connected(factory, secured, null, tlsSetup(secured, secureSettings.secureContext, addresses))
 }
 

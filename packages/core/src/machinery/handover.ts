@@ -1,6 +1,6 @@
 import type * as net from 'node:net'
 import type { AnyProtocol } from '../protocol.js'
-import type { TransportOwner } from './stream-transport.js'
+import type { TransportOwner } from './transport-options.js'
 import type { FlowState, WritePath } from './write-path.js'
 
 /*
@@ -22,7 +22,17 @@ export interface UpgradeState {
  * `write()` throws and `pauseWriting` / `resumeWriting` are kept from the protocol (asyncio
  * swaps in a protocol of its own); a pause the protocol saw before is finished when it ends.
  */
-export class SendfileSession {
+export interface SendfileSession {
+  /** Sends one chunk through the write path; throws once the transport is closing. */
+  write(chunk: Buffer): void
+  /** Resolves when the buffer is at or below the low-water mark; rejects if the connection is lost. */
+  drain(): Promise<void>
+  /** Ends the session: `write()` works again and flow-control callbacks reach the protocol. */
+  end(): void
+}
+
+/** The `SendfileSession` of a `StreamTransport`. */
+export class WritePathSession implements SendfileSession {
   readonly #writer: WritePath
   readonly #closedError: () => Error | null
   readonly #lost: () => boolean

@@ -15,10 +15,10 @@
  * - Argument checks that throw at the call with Node's codes, and byte conversions.
  */
 export { StreamTransport } from './stream-transport.js'
-export type { StreamTransportOptions, TransportOwner } from './stream-transport.js'
+export type { StreamTransportOptions, TransportOwner } from './transport-options.js'
 export type { SendfileSession, UpgradeState } from './handover.js'
 export type { FlowState } from './write-path.js'
-export { READ_PIPE, TCP, TLS, TLS_EOF_WARNING, UNIX, WRITE_PIPE } from './transport-kinds.js'
+export { READ_PIPE, TCP, TLS, UNIX, WRITE_PIPE } from './transport-kinds.js'
 export type { TransportKind } from './transport-kinds.js'
 export { OnreadBridge } from './onread-bridge.js'
 export type { ReadSink } from './onread-bridge.js'
@@ -26,6 +26,7 @@ export { setSocketWriteFastPath } from './write-path.js'
 export { setAcceptedSocketFastPath } from './accept.js'
 export { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from './limits.js'
 export { Server, reusePortSupported } from './server.js'
+export type { ServeForeverOptions } from './server.js'
 export {
   connectAcceptedSocket, createConnection, createServer, createUnixConnection, createUnixServer,
 } from './entry-points.js'
@@ -37,8 +38,9 @@ export { startTls } from './start-tls.js'
 export type { StartTlsOptions } from './start-tls.js'
 export type { ClientSSL, ServerSSL, TLSClientOptions, TLSServerOptions } from './tls-options.js'
 export {
-  abortError, asError, checkProtocol, invalidArgType, invalidArgValue, outOfRange, validateFactory, validateHost,
-  validateOptions, validatePath, validatePort, validateSignal,
+  abortError, asError, checkOptionNames, checkProtocol, invalidArgType, invalidArgValue, outOfRange, validateFactory,
+  validateSignal,
 } from './args.js'
-export { toBuffer, toBuffers, toProtocolBuffer } from './bytes.js'
+export { toBuffer } from './bytes.js'
 export { kTransport } from '../transport.js'
+export { publishConnectionLost, publishConnectionMade, traceConnect } from '../instrumentation.js'

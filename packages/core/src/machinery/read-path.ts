@@ -15,7 +15,8 @@ export type ReadingProtocol = StreamProtocolShape & Partial<BufferedProtocolShap
 export interface ReadHost {
   getProtocol(): AnyProtocol | null
   isClosing(): boolean
-  close(): void
+  /** The peer's EOF closes the transport. */
+  closeAfterEof(): void
   /** A protocol callback threw: report it and abort the connection. */
   fatal(error: Error, callback: string): void
   /** The socket closed while input was held back; now that it is delivered, the loss is due. */
@@ -371,7 +372,7 @@ export class ReadPath implements ReadSink {
     if (keepOpen && kind.eofAlwaysCloses && kind.eofKeepOpenWarning !== undefined) {
       process.emitWarning(kind.eofKeepOpenWarning, { code: 'WL_WARN_EOF_KEEP_OPEN' })
     }
-    if (kind.eofAlwaysCloses || !keepOpen) this.#host.close()
+    if (kind.eofAlwaysCloses || !keepOpen) this.#host.closeAfterEof()
   }
 }
 

@@ -3,13 +3,21 @@ import type * as tls from 'node:tls'
 import { DEFAULT_BACKLOG } from '../constants.js'
 import { InvalidStateError, ServerClosedError, UnsupportedError } from '../errors.js'
 import { callExceptionHandler } from '../exception-handler.js'
+import { publishServerClosed, publishServerListening } from '../instrumentation.js'
 import type { Address } from '../transport.js'
 import { adoptAcceptedSocket } from './accept.js'
-import { invalidArgType, outOfRange } from './args.js'
+import { checkOptionNames, invalidArgType, outOfRange, validateOptions, validateSignal } from './args.js'
 import { tls as loadTls } from './builtins.js'
 import type { OnreadBridge } from './onread-bridge.js'
-import type { StreamTransport, TransportOwner } from './stream-transport.js'
+import type { StreamTransport } from './stream-transport.js'
+import type { TransportOwner } from './transport-options.js'
 import type { ServerTLSSettings } from './tls-options.js'
+
+/** Options of `Server.serveForever()`. */
+export interface ServeForeverOptions {
+  /** Closes the server when aborted, which ends `serveForever()`. */
+  signal?: AbortSignal | null
+}
 
 /** Where one listening socket of a server binds. */
 export type ListenSpec =
@@ -65,7 +73,10 @@ export class Server implements AsyncDisposable {
   #closed = false
   #starting: Promise<void> | null = null
   #waiters: Array<() => void> = []
-  #forever: { reject: (err: Error) => void } | null = null
+  /** `wireline:server:closed` was published (once). */
+  #closedPublished = false
+  /** Ends the pending `serveForever()`. */
+  #forever: (() => void) | null = null
 
   /** Tells the server about the transports of its connections (kept off the public surface). */
   readonly #owner: TransportOwner = {
@@ -121,6 +132,7 @@ export class Server implements AsyncDisposable {
     }
     this.#listeners = listeners
     this.#serving = true
+    publishServerListening(this)
   }
 
   #listenOne (spec: ListenSpec): Promise<net.Server> {
@@ -209,7 +221,7 @@ export class Server implements AsyncDisposable {
     for (const l of this.#listeners) l.close()
     this.#listeners = []
     if (this.#forever !== null) {
-      this.#forever.reject(new ServerClosedError('Server was closed while serving forever'))
+      this.#forever()
       this.#forever = null
     }
     this.#wake()
@@ -241,28 +253,50 @@ export class Server implements AsyncDisposable {
   }
 
   #wake (): void {
-    if (!this.#isDone() || this.#waiters.length === 0) return
+    if (!this.#isDone()) return
+    if (!this.#closedPublished) {
+      this.#closedPublished = true
+      publishServerClosed(this)
+    }
+    if (this.#waiters.length === 0) return
     const waiters = this.#waiters
     this.#waiters = []
     for (const w of waiters) w()
   }
 
   /**
-   * Starts serving if needed and never resolves: rejects with `ServerClosedError` when the
-   * server is closed (at once if it already is), and `InvalidStateError` if another
-   * `serveForever()` is running.
+   * Starts serving if needed and serves until the server is closed, by `close()` or by
+   * `signal`, then resolves: the graceful shutdown of a Node program is
+   * `process.once('SIGTERM', () => server.close())` around `await server.serveForever()`.
+   * Rejects at once with `ServerClosedError` on a closed server and `InvalidStateError` if
+   * another `serveForever()` is pending (asyncio raises the same two); bad options throw.
    */
-  async serveForever (): Promise<never> {
+  serveForever (options?: ServeForeverOptions): Promise<void> {
+    const o = validateOptions(options)
+    checkOptionNames(o, ['signal'], 'serveForever')
+    return this.#serveForever(validateSignal(o.signal))
+  }
+
+  async #serveForever (signal: AbortSignal | null): Promise<void> {
     if (this.#forever !== null) throw new InvalidStateError('serveForever() is already running')
     if (this.#closed) throw new ServerClosedError()
-    const forever = new Promise<never>((_resolve, reject) => { this.#forever = { reject } })
+    const closed = new Promise<void>((resolve) => { this.#forever = resolve })
+    const onAbort = (): void => { this.close() }
+    if (signal !== null) {
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+    }
     try {
       await this.startServing()
     } catch (err) {
       this.#forever = null
+      signal?.removeEventListener('abort', onAbort)
+      // closed meanwhile (by close() or the signal): that is the end asked for
+      if (err instanceof ServerClosedError && this.#closed) return
       throw err
     }
-    return await forever
+    await closed
+    signal?.removeEventListener('abort', onAbort)
   }
 
   /** True while the server accepts connections. */

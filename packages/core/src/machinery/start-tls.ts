@@ -1,7 +1,10 @@
-import { InvalidStateError } from '../errors.js'
+import type * as net from 'node:net'
+import type * as tls from 'node:tls'
+import { callExceptionHandler } from '../exception-handler.js'
+import { publishConnectionLost } from '../instrumentation.js'
 import type { AnyProtocol } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
-import { checkProtocol, invalidArgType, validateOptions } from './args.js'
+import { abortError, asError, checkOptionNames, checkProtocol, invalidArgType, validateOptions, validateSignal } from './args.js'
 import { StreamTransport } from './stream-transport.js'
 import { clientHandshake, serverHandshake, tlsExtra } from './tls-handshake.js'
 import { parseClientTLS, parseServerTLS } from './tls-options.js'
@@ -14,9 +17,13 @@ export interface StartTlsOptions {
   serverSide?: boolean
   /** Client side: the name to check the certificate against; defaults to the peer's host. */
   serverHostname?: string | null
-  /** Milliseconds the handshake may take (default 60 000). */
+  /** Milliseconds the handshake may take (default 60 000); past it the upgrade fails with `TimeoutError`. */
   sslHandshakeTimeout?: number | null
+  /** Gives the upgrade up while it is pending: it fails with an `AbortError`. */
+  signal?: AbortSignal | null
 }
+
+const START_TLS_OPTIONS = ['serverSide', 'serverHostname', 'sslHandshakeTimeout', 'signal'] as const
 
 /**
  * asyncio `loop.start_tls(transport, protocol, sslcontext)`: upgrades a live TCP or Unix
@@ -27,8 +34,14 @@ export interface StartTlsOptions {
  * protocol once the upgrade begins), drops writes, and reports `isClosing()`; what was
  * written before is flushed first. A protocol paused for writing stays paused across the
  * upgrade and is resumed by the new transport once its buffer is low (asyncio and uvloop
- * trip an assertion there). On a failed handshake the connection is closed and the promise
- * rejects; the protocol gets no further callback.
+ * trip an assertion there). The transport may already be TLS (TLS over TLS, as through an
+ * HTTPS proxy's tunnel).
+ *
+ * While the upgrade is pending, `close()` or `abort()` of the old transport, `signal`, or
+ * the handshake timeout give it up, as does a failed handshake: the socket is closed (the
+ * peer sees the connection end), the promise rejects (`AbortError` for the signal,
+ * `TimeoutError` for the timeout, `ECONNABORTED` for a close or an abort, the handshake's
+ * error), and the protocol gets `connectionLost(thatError)`.
  */
 export function startTls (
   transport: Transport, protocol: AnyProtocol, ssl: ClientSSL | ServerSSL, options?: StartTlsOptions,
@@ -38,6 +51,8 @@ export function startTls (
   }
   checkProtocol(protocol)
   const o = validateOptions(options)
+  checkOptionNames(o, START_TLS_OPTIONS, 'startTls')
+  const signal = validateSignal(o.signal)
   const serverSide = o.serverSide ?? false
   if (typeof serverSide !== 'boolean') throw invalidArgType('serverSide must be a boolean')
   const peer = transport.getExtraInfo('peername') as Address | undefined
@@ -49,37 +64,78 @@ export function startTls (
   if (serverSide && o.serverHostname != null) throw invalidArgType('serverHostname is only meaningful on the client side')
   if (serverSettings === null && clientSettings === null) throw invalidArgType('ssl must be given')
 
-  return upgrade(transport, protocol, serverSettings, clientSettings)
+  return upgrade(transport, protocol, serverSettings, clientSettings, signal)
 }
 
 async function upgrade (
   transport: StreamTransport, protocol: AnyProtocol,
-  serverSettings: ServerTLSSettings | null, clientSettings: ClientTLSSettings | null,
+  serverSettings: ServerTLSSettings | null, clientSettings: ClientTLSSettings | null, signal: AbortSignal | null,
 ): Promise<Transport> {
-  if (transport.getExtraInfo('ssl_object') !== undefined) throw new InvalidStateError('transport is already TLS')
+  if (signal?.aborted === true) throw abortError(signal) // nothing began: the connection goes on as it was
   const addresses = {
     peername: transport.getExtraInfo('peername') as Address,
     sockname: transport.getExtraInfo('sockname') as Address,
   }
-  // Synchronously (this runs before the first await): reading stops and the protocol hears
-  // nothing more from the old transport.
-  const state = await transport.beginUpgrade()
-  state.socket.on('error', () => {}) // its errors surface through the TLS socket from now on
-  const secured = serverSettings !== null
-    ? await serverHandshake(state.socket, serverSettings)
-    : await clientHandshake(state.socket, clientSettings!)
-  const secureContext = (serverSettings ?? clientSettings)!.secureContext
-  const upgraded = new StreamTransport({
-    socket: secured,
-    protocol,
-    kind: TLS,
-    extra: tlsExtra(secured, secureContext, addresses),
-    owner: state.owner,
-    flowState: state.flowState,
-  })
-  upgraded.start({ callProtocol: false })
-  // The caller gets the new transport first; then a protocol paused before the upgrade is
-  // resumed if the new buffer is low enough (or later, as it drains).
-  setImmediate(() => upgraded.resumeAfterUpgrade())
-  return upgraded
+  // After the hand-over, giving up closes the socket under the handshake, which then fails;
+  // `reason` is what the upgrade fails with instead of that.
+  let reason: Error | null = null
+  let socket: net.Socket | null = null
+  const onCancel = (err: Error): void => {
+    if (reason !== null) return
+    reason = err
+    socket?.destroy()
+  }
+  const onAbort = (): void => { transport.cancelUpgrade(abortError(signal)) }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    // Synchronously (this runs before the first await): reading stops and the protocol hears
+    // nothing more from the old transport. A failure before the hand-over has already ended
+    // the protocol with connectionLost.
+    const state = await transport.beginUpgrade(onCancel)
+    socket = state.socket
+    socket.on('error', () => {}) // its errors surface through the TLS socket from now on
+    let secured: tls.TLSSocket
+    try {
+      if (reason !== null) throw reason
+      secured = serverSettings !== null
+        ? await serverHandshake(socket, serverSettings)
+        : await clientHandshake(socket, clientSettings!)
+      if (reason !== null) {
+        secured.destroy()
+        throw reason
+      }
+    } catch (err) {
+      const error: Error = reason ?? asError(err)
+      socket.destroy()
+      endProtocol(transport, protocol, error)
+      throw error
+    }
+    const secureContext = (serverSettings ?? clientSettings)!.secureContext
+    const upgraded = new StreamTransport({
+      socket: secured,
+      protocol,
+      kind: TLS,
+      extra: tlsExtra(secured, secureContext, addresses),
+      owner: state.owner,
+      flowState: state.flowState,
+    })
+    upgraded.start({ callProtocol: false })
+    // The caller gets the new transport first; then a protocol paused before the upgrade is
+    // resumed if the new buffer is low enough (or later, as it drains).
+    setImmediate(() => upgraded.resumeAfterUpgrade())
+    return upgraded
+  } finally {
+    transport.endUpgrade()
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/** The protocol's `connectionLost(error)` for an upgrade that failed after the hand-over. */
+function endProtocol (transport: StreamTransport, protocol: AnyProtocol, error: Error): void {
+  try {
+    protocol.connectionLost?.(error)
+  } catch (exception) {
+    callExceptionHandler({ message: 'protocol.connectionLost() failed', exception, transport, protocol })
+  }
+  publishConnectionLost(transport, protocol, error)
 }

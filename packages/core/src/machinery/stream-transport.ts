@@ -1,48 +1,22 @@
 import type * as net from 'node:net'
 import { InvalidStateError, UnsupportedError, WriteAfterEofError } from '../errors.js'
 import { callExceptionHandler } from '../exception-handler.js'
+import { publishConnectionLost, publishConnectionMade } from '../instrumentation.js'
 import type { AnyProtocol } from '../protocol.js'
 import { kTransport } from '../transport.js'
 import type { Transport, WriteBufferLimits, WriteData } from '../transport.js'
 import { asError, checkProtocol } from './args.js'
 import { toBuffer, toBuffers } from './bytes.js'
-import { SSL_SHUTDOWN_TIMEOUT } from './limits.js'
-import { SendfileSession } from './handover.js'
-import type { UpgradeState } from './handover.js'
-import type { OnreadBridge } from './onread-bridge.js'
+import { connectionLostError, systemError, upgradeAbortedError } from './system-errors.js'
+import { WritePathSession } from './handover.js'
+import type { SendfileSession, UpgradeState } from './handover.js'
 import { ReadPath } from './read-path.js'
 import type { ReadingProtocol } from './read-path.js'
+import { endSocket } from './transport-kinds.js'
 import type { TransportKind } from './transport-kinds.js'
 import { WritePath } from './write-path.js'
 import type { FlowState } from './write-path.js'
-
-/** What tracks transports (a `Server`): told when one starts and when it is gone. */
-export interface TransportOwner {
-  attach(transport: StreamTransport): void
-  detach(transport: StreamTransport): void
-}
-
-export interface StreamTransportOptions {
-  /** The connected Node socket (TCP, Unix, TLS, or a pipe's socket). */
-  socket: net.Socket
-  protocol: AnyProtocol
-  /** What kind of transport this is: its sides and how its ends behave. */
-  kind: TransportKind
-  /** Present when the socket was created with `bridge.onread`: reads come through it. */
-  bridge?: OnreadBridge | null
-  /** Extra-info values, captured now; `socket` is added. */
-  extra?: Record<string, unknown>
-  /**
-   * A write-only transport over a socket that can also read (a socketpair end): watch it for
-   * the reader going away (its EOF), as asyncio polls a write pipe. Gone with nothing
-   * buffered: `connectionLost(null)`; with data still buffered: `connectionLost(EPIPE)`.
-   */
-  watchReader?: boolean
-  /** Who tracks this transport (a server): attached now, detached right after `connectionLost`. */
-  owner?: TransportOwner | null
-  /** Flow-control state carried over from the transport this one replaces (startTls). */
-  flowState?: FlowState | null
-}
+import type { StreamTransportOptions, TransportOwner } from './transport-options.js'
 
 /**
  * The byte-stream transport every family shares (asyncio `_SelectorSocketTransport` and the
@@ -61,6 +35,8 @@ export class StreamTransport implements Transport {
   readonly #owner: TransportOwner | null
   readonly #reader: ReadPath | null
   readonly #writer: WritePath
+  /** Publishes its life on wireline's diagnostics channels (not a child's internal pipes). */
+  readonly #instrumented: boolean
 
   #protocol: AnyProtocol | null
   #closing = false
@@ -71,7 +47,11 @@ export class StreamTransport implements Transport {
   #eofWritten = false
   #endCalled = false
   #lostError: Error | null = null
+  /** The peer's EOF closed the transport (not the application). */
+  #closedByPeer = false
   #upgrade: { resolve: () => void, reject: (err: Error) => void } | null = null
+  /** While a startTls is pending: what gives it up (a close, an abort, its signal). */
+  #cancelUpgrade: ((err: Error) => void) | null = null
 
   constructor (options: StreamTransportOptions) {
     const socket = options.socket
@@ -81,6 +61,7 @@ export class StreamTransport implements Transport {
     this.#protocol = options.protocol
     this.#owner = options.owner ?? null
     this.#extra = { ...options.extra, socket }
+    this.#instrumented = options.instrument ?? true
     this.#writer = new WritePath(socket, this, this, options.flowState ?? null)
     socket.on('error', this.#onError)
     socket.on('close', this.#onClose)
@@ -106,18 +87,24 @@ export class StreamTransport implements Transport {
    * and `connectionLost(thatError)` follows), or `null`.
    */
   start ({ callProtocol = true }: { callProtocol?: boolean } = {}): Error | null {
+    const protocol = this.#protocol
     try {
-      if (callProtocol) this.#protocol?.connectionMade?.(this)
+      if (callProtocol) protocol?.connectionMade?.(this)
     } catch (err) {
       const error = asError(err)
       this.fatal(error, 'connectionMade')
       return error
     }
+    if (callProtocol && this.#instrumented) publishConnectionMade(this, protocol)
     this.#reader?.start()
     return null
   }
 
   close (): void {
+    if (this.#cancelUpgrade !== null) {
+      this.cancelUpgrade(upgradeAbortedError())
+      return
+    }
     if (this.#closing) return
     this.#closing = true
     this.#reader?.discardInput()
@@ -125,6 +112,10 @@ export class StreamTransport implements Transport {
   }
 
   abort (): void {
+    if (this.#cancelUpgrade !== null) {
+      this.cancelUpgrade(upgradeAbortedError())
+      return
+    }
     this.#forceClose(null)
   }
 
@@ -254,13 +245,25 @@ export class StreamTransport implements Transport {
   beginSendfile (): SendfileSession {
     if (this.#closing) throw new InvalidStateError('Transport is closing')
     this.#checkWritable()
-    return new SendfileSession(this.#writer, () => this.#closedError(), () => this.#lost)
+    return new WritePathSession(this.#writer, () => this.#closedError(), () => this.#lost)
   }
 
-  /** Null while open; once closing, the error a pending operation fails with. */
+  /**
+   * Null while open; once closing, the error a pending sendfile fails with: the connection's
+   * error, EPIPE when the peer's EOF closed it (nothing more can reach the peer), else a
+   * state error (the application closed it).
+   */
   #closedError (): Error | null {
     if (!this.#closing) return null
-    return this.#lostError ?? new InvalidStateError('Transport is closing')
+    if (this.#lostError !== null) return this.#lostError
+    if (this.#closedByPeer) return systemError('EPIPE', 'write', 'the peer closed the connection')
+    return new InvalidStateError('Transport is closing')
+  }
+
+  /** @internal the read path: the peer's EOF closes the transport */
+  closeAfterEof (): void {
+    if (!this.#closing) this.#closedByPeer = true
+    this.close()
   }
 
   /**
@@ -268,20 +271,33 @@ export class StreamTransport implements Transport {
    * through this transport, and further writes are dropped (`isClosing()` is true). Once
    * everything written before is flushed, the transport lets go of its socket and hands over
    * what the new transport needs. Bytes read but not delivered go back into the socket, so
-   * the TLS layer sees them. Rejects if the connection is lost first (the protocol then gets
-   * no further callback from this transport).
+   * the TLS layer sees them.
+   *
+   * Until `endUpgrade()`, `close()`, `abort()` and `cancelUpgrade(err)` give the upgrade up:
+   * before the hand-over this transport closes its socket, `connectionLost(err)` follows and
+   * this rejects with `err`; after it, `onCancel(err)` is called (the upgrade closes the
+   * socket and ends the protocol). A connection lost before the hand-over rejects too, after
+   * `connectionLost`.
    */
-  async beginUpgrade (): Promise<UpgradeState> {
+  async beginUpgrade (onCancel: (err: Error) => void): Promise<UpgradeState> {
     if (this.#closing) throw new InvalidStateError('Transport is closing')
     if (!this.#kind.upgradable) throw new InvalidStateError(`${this.#kind.name} cannot be upgraded`)
     const protocol = this.#protocol!
     this.#closing = true
     this.#socket.pause()
+    this.#cancelUpgrade = (err) => {
+      this.#cancelUpgrade = null
+      this.#lostError ??= err
+      this.#socket.destroy()
+    }
     if (!this.#writer.isEmpty()) {
       await new Promise<void>((resolve, reject) => { this.#upgrade = { resolve, reject } })
     }
     this.#upgrade = null
     const socket = this.#socket
+    // Given up while the flush ended (the socket destroyed under it): no hand-over; the
+    // socket's 'close' brings connectionLost(thatError).
+    if (socket.destroyed) throw this.#lostError ?? connectionLostError()
     socket.off('error', this.#onError)
     socket.off('close', this.#onClose)
     this.#reader?.detach()
@@ -291,7 +307,18 @@ export class StreamTransport implements Transport {
     this.#detached = true
     this.#protocol = null
     this.#owner?.detach(this)
+    this.#cancelUpgrade = onCancel
     return { socket, protocol, owner: this.#owner, flowState }
+  }
+
+  /** Gives a pending upgrade up with `err` (see `beginUpgrade()`); a no-op when none is pending. */
+  cancelUpgrade (err: Error): void {
+    this.#cancelUpgrade?.(err)
+  }
+
+  /** The upgrade is over (done or failed): `close()` and `abort()` no longer reach it. */
+  endUpgrade (): void {
+    this.#cancelUpgrade = null
   }
 
   /** After an upgrade: resumes the protocol if it was paused and the new buffer is low enough. */
@@ -326,22 +353,7 @@ export class StreamTransport implements Transport {
     if (this.#finishing || this.#lost) return
     this.#finishing = true
     if (this.#reader?.settleDeferredClose() === true) return
-    const socket = this.#socket
-    switch (this.#kind.closeMode) {
-      case 'destroy':
-        socket.destroy()
-        break
-      case 'end':
-        socket.destroySoon()
-        break
-      case 'shutdown': {
-        // The read path keeps reading (and dropping) while closing, so the peer's end is seen.
-        const timer = setTimeout(() => socket.destroy(), SSL_SHUTDOWN_TIMEOUT).unref()
-        socket.once('end', () => socket.destroy())
-        socket.once('close', () => clearTimeout(timer))
-        socket.end()
-      }
-    }
+    endSocket(this.#socket, this.#kind)
   }
 
   readonly #onReaderGone = (): void => {
@@ -349,8 +361,7 @@ export class StreamTransport implements Transport {
     if (this.#writer.isEmpty()) {
       this.close()
     } else {
-      this.#forceClose(Object.assign(new Error('write EPIPE: the reading end of the pipe went away'),
-        { code: 'EPIPE', errno: -32, syscall: 'write' }))
+      this.#forceClose(systemError('EPIPE', 'write', 'the reading end of the pipe went away'))
     }
   }
 
@@ -381,14 +392,13 @@ export class StreamTransport implements Transport {
     this.#writer.discard()
     this.#reader?.dropHeld()
     this.#writer.failDrains(this.#lostError ?? connectionLostError())
+    this.#cancelUpgrade = null
     if (this.#upgrade !== null) {
-      // The connection died while an upgrade waited for the flush: startTls rejects, and the
-      // protocol, handed over to the upgrade, hears nothing more from this transport.
-      this.#upgrade.reject(this.#lostError ?? connectionLostError())
+      // The connection ended while an upgrade waited for the flush: startTls rejects with the
+      // error the protocol's connectionLost gets.
+      this.#lostError ??= connectionLostError()
+      this.#upgrade.reject(this.#lostError)
       this.#upgrade = null
-      this.#protocol = null
-      this.#owner?.detach(this)
-      return
     }
     const protocol = this.#protocol as ReadingProtocol | null
     try {
@@ -399,11 +409,8 @@ export class StreamTransport implements Transport {
       this.#protocol = null
       this.#owner?.detach(this)
     }
+    if (this.#instrumented) publishConnectionLost(this, protocol, this.#lostError)
   }
 }
 
 function ignore (): void {}
-
-function connectionLostError (): Error {
-  return Object.assign(new Error('Connection lost'), { code: 'ECONNRESET' })
-}

@@ -1,3 +1,6 @@
+import type * as net from 'node:net'
+import { SSL_SHUTDOWN_TIMEOUT } from './limits.js'
+
 /**
  * What differs between the kinds of byte-stream transport, declared in one place. Every kind
  * runs the same `StreamTransport`; a kind only says which sides it has and how its ends
@@ -69,4 +72,23 @@ export const READ_PIPE: TransportKind = {
 export const WRITE_PIPE: TransportKind = {
   name: 'WritePipeTransport', readable: false, writable: true, canWriteEof: true, eofAlwaysCloses: false,
   writeEofCloses: true, closeMode: 'destroy', upgradable: false,
+}
+
+/** Ends `socket` after a flushed `close()`, as `kind.closeMode` says. */
+export function endSocket (socket: net.Socket, kind: TransportKind): void {
+  switch (kind.closeMode) {
+    case 'destroy':
+      socket.destroy()
+      break
+    case 'end':
+      socket.destroySoon()
+      break
+    case 'shutdown': {
+      // The read path keeps reading (and dropping) while closing, so the peer's end is seen.
+      const timer = setTimeout(() => socket.destroy(), SSL_SHUTDOWN_TIMEOUT).unref()
+      socket.once('end', () => socket.destroy())
+      socket.once('close', () => clearTimeout(timer))
+      socket.end()
+    }
+  }
 }

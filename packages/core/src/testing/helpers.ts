@@ -1,3 +1,4 @@
+import * as diagnostics from 'node:diagnostics_channel'
 import { mkdtempSync, rmSync } from 'node:fs'
 import * as net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -59,4 +60,17 @@ export async function socketPair (options: { allowHalfOpen?: boolean } = {}): Pr
 export function tempDir (prefix = 'wireline-'): { path: string, cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix))
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+/**
+ * Subscribes to the diagnostics channel `name` (`wireline:connection:made`, ...) for one test:
+ * returns the messages published on it, in order; `onFinished` registers the unsubscribe
+ * (vitest's `onTestFinished`, node:test's `t.after`, ...).
+ */
+export function recordChannel (name: string, onFinished: (cleanup: () => void) => void): unknown[] {
+  const seen: unknown[] = []
+  const record = (message: unknown): void => { seen.push(message) }
+  diagnostics.subscribe(name, record)
+  onFinished(() => { diagnostics.unsubscribe(name, record) })
+  return seen
 }

@@ -15,7 +15,7 @@ export type {
 export { assertTrace, checkTrace } from './checker.js'
 export type { CheckOptions, Family } from './checker.js'
 export { Deferred, withTimeout } from './deferred.js'
-export { captureExceptions, socketPair, tempDir, watchExceptions } from './helpers.js'
+export { captureExceptions, recordChannel, socketPair, tempDir, watchExceptions } from './helpers.js'
 export { clientTls, serverTls, testCerts } from './tls.js'
 export { transportCompliance } from './compliance.js'
 export type { CompliancePair, ComplianceRunner, TransportComplianceOptions } from './compliance.js'

@@ -1,0 +1,59 @@
+import * as dc from 'node:diagnostics_channel'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { recordChannel, withTimeout } from '@wireline/core/testing'
+import { subprocessExec, subprocessShell } from '../src/index.js'
+import { T, cleanup, recorder } from './helpers.js'
+
+const listen = (name: string): unknown[] => recordChannel(name, onTestFinished)
+
+describe('subprocess: signal', () => {
+  it('an aborted signal rejects with AbortError before anything starts; no protocol is made', async () => {
+    let made = 0
+    const err = await subprocessExec(() => { made++; return recorder() }, process.execPath, ['-e', ''], { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' })
+    expect(made).toBe(0)
+  })
+
+  it('aborted while the child starts: the child is killed, AbortError, no protocol callback', async () => {
+    const controller = new AbortController()
+    const p = recorder()
+    const starting = subprocessShell(() => p, 'sleep 30', { signal: controller.signal })
+    controller.abort()
+    const err = await withTimeout(starting.catch((e: unknown) => e), T)
+    expect(err).toMatchObject({ name: 'AbortError' })
+    expect(p.events).toEqual([])
+  })
+
+  it('aborted once running: the child is killed (SIGKILL) and the protocol sees the exit', async () => {
+    const controller = new AbortController()
+    const [t, p] = await subprocessExec(() => recorder(), 'sleep', ['30'], { signal: controller.signal })
+    cleanup(t, p)
+    controller.abort()
+    await withTimeout(p.lost, T)
+    expect(t.getReturncode()).toBe(-9)
+    expect(p.events).toContain('processExited')
+  })
+
+  it('a bad signal throws at the call', () => {
+    expect(() => subprocessExec(() => recorder(), 'true', [], { signal: 'stop' as never })).toThrow(TypeError)
+  })
+})
+
+describe('subprocess: diagnostics_channel', () => {
+  it("publishes the child transport's made and lost (not its internal pipes'), and traces the start", async () => {
+    const made = listen('wireline:connection:made')
+    const lost = listen('wireline:connection:lost')
+    const starts: Array<Record<string, unknown>> = []
+    const tracing = dc.tracingChannel('wireline:connect')
+    const handlers = { start: (m: unknown) => starts.push(m as Record<string, unknown>) }
+    tracing.subscribe(handlers as never)
+    onTestFinished(() => { tracing.unsubscribe(handlers as never) })
+    const [t, p] = await subprocessExec(() => recorder(), process.execPath, ['-e', 'process.stdout.write("hi")'])
+    cleanup(t, p)
+    await withTimeout(p.lost, T)
+    expect(made).toEqual([{ transport: t, protocol: p }])
+    expect(lost).toEqual([{ transport: t, protocol: p, error: null }])
+    expect(starts).toEqual([expect.objectContaining({ family: 'subprocess', program: process.execPath, shell: false })])
+  })
+})
