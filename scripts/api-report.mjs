@@ -30,11 +30,11 @@ const entries = Object.entries(pkg.exports)
     types: join(packageFolder, target.types),
   }))
 
-/** Names an entry point's declaration file exports (its final `export { ... }` lists). */
+/** Names an entry point's declaration file exports (its `export { ... }` and `export type { ... }` lists). */
 function exportedNames (typesFile) {
   const names = new Set()
   if (!existsSync(typesFile)) return names
-  for (const m of readFileSync(typesFile, 'utf8').matchAll(/^export \{([^}]*)\}/gm)) {
+  for (const m of readFileSync(typesFile, 'utf8').matchAll(/^export (?:type )?\{([^}]*)\}/gm)) {
     for (const part of m[1].split(',')) {
       const name = part.trim().replace(/^type /, '').split(/\s+as\s+/).pop()
       if (name) names.add(name)
@@ -44,7 +44,7 @@ function exportedNames (typesFile) {
 }
 
 // A type one entry point uses and another entry point of the package exports is not forgotten:
-// tsup shares declarations between entry points in chunks, which api-extractor reads as local.
+// api-extractor reads each entry point alone.
 const exportedByPackage = new Set(entries.flatMap((e) => [...exportedNames(e.types)]))
 
 const problems = []

@@ -2,11 +2,20 @@
 // checks (.api-result.json, one per entry point), into the one
 // line CI reads: `N passed, N failed, N skipped`. Exits non-zero on any failure, on a package
 // whose results are missing, and when the test run itself failed (exit status as argument).
+//
+//   node scripts/test-summary.mjs STATUS [--tests-only | --api-only] [--label NAME]
+//
+// .ci/run counts the API checks once and the tests once per runtime; `--label` starts the
+// line with the runtime's name.
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const runStatus = Number(process.argv[2] ?? 0)
+const testsOnly = process.argv.includes('--tests-only')
+const apiOnly = process.argv.includes('--api-only')
+const labelAt = process.argv.indexOf('--label')
+const label = labelAt > 0 ? `${process.argv[labelAt + 1]}: ` : ''
 let passed = 0
 let failed = 0
 let skipped = 0
@@ -18,7 +27,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'))
   if (pkg.scripts?.test === undefined) continue
   // the public-API check (scripts/api-report.mjs): one check per entry point
-  if (pkg.scripts?.['api-report'] !== undefined) {
+  if (pkg.scripts?.['api-report'] !== undefined && !testsOnly) {
     const apiFile = join(root, 'packages', dir, '.api-result.json')
     if (!existsSync(apiFile)) {
       failed++
@@ -30,6 +39,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
       for (const p of api.problems) problems.push(`${pkg.name}: ${p}`)
     }
   }
+  if (apiOnly) continue
   const resultFile = join(root, 'packages', dir, '.vitest-result.json')
   if (!existsSync(resultFile)) {
     failed++
@@ -53,5 +63,5 @@ if (runStatus !== 0 && failed === 0) {
   problems.push(`the test run exited with status ${runStatus}`)
 }
 for (const p of problems) console.log(`! ${p}`)
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)
+console.log(`${label}${passed} passed, ${failed} failed, ${skipped} skipped`)
 process.exit(failed === 0 ? 0 : 1)

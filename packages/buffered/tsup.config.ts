@@ -6,7 +6,7 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   tsconfig: 'tsconfig.build.json',
-  dts: true,
+  dts: false, // declarations and their maps come from tsc (tsconfig.build.json)
   sourcemap: true,
   clean: true,
 })

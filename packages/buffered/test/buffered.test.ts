@@ -10,6 +10,9 @@ import {
 } from '../src/index.js'
 import { acceptPath, cleanupServer, payload, portOf, sendTo, sender, sha256, watchExceptions } from './helpers.js'
 
+// Bun (see the guide's Bun section): where it differs from Node, the test says so beside the check
+const onBun = 'Bun' in globalThis
+
 const T = 20_000
 const MiB = 1024 * 1024
 
@@ -118,7 +121,8 @@ for (const fast of [true, false]) {
       checkUpdates(p, 256 * 1024)
       assertTrace(p.events, 'buffered')
       const socket = p.transport!.getExtraInfo('socket') as net.Socket
-      expect(socket.listenerCount('data')).toBe(fast ? 0 : 1)
+      // Bun has no onread for accepted sockets: there the 'data' fallback always runs
+      expect(socket.listenerCount('data')).toBe(fast && !onBun ? 0 : 1)
 
       const small = payload(100_000)
       const tiny = await bufferedServer({}, () => new RecordingBufferedProtocol({ bufferSize: 7 }))

@@ -20,6 +20,7 @@ export class WirelineError extends Error {
   }
 
   get [kWirelineError] (): true { return true }
+  /** `instanceof` by brand, so it holds across copies of the package. */
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kWirelineError) }
 }
 
@@ -33,6 +34,7 @@ export class WriteAfterEofError extends WirelineError {
   }
 
   get [kWriteAfterEof] (): true { return true }
+  /** `instanceof` by brand, so it holds across copies of the package. */
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kWriteAfterEof) }
 }
 
@@ -46,6 +48,7 @@ export class InvalidStateError extends WirelineError {
   }
 
   get [kInvalidState] (): true { return true }
+  /** `instanceof` by brand, so it holds across copies of the package. */
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kInvalidState) }
 }
 
@@ -59,6 +62,7 @@ export class ServerClosedError extends WirelineError {
   }
 
   get [kServerClosed] (): true { return true }
+  /** `instanceof` by brand, so it holds across copies of the package. */
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kServerClosed) }
 }
 
@@ -72,6 +76,7 @@ export class UnsupportedError extends WirelineError {
   }
 
   get [kUnsupported] (): true { return true }
+  /** `instanceof` by brand, so it holds across copies of the package. */
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kUnsupported) }
 }
 
@@ -85,6 +90,7 @@ export class TimeoutError extends WirelineError {
   }
 
   get [kTimeout] (): true { return true }
+  /** `instanceof` by brand, so it holds across copies of the package. */
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kTimeout) }
 }
 
@@ -98,5 +104,6 @@ export class SendfileNotAvailableError extends WirelineError {
   }
 
   get [kSendfileNotAvailable] (): true { return true }
+  /** `instanceof` by brand, so it holds across copies of the package. */
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kSendfileNotAvailable) }
 }

@@ -13,6 +13,7 @@ export interface ExceptionContext {
   [key: string]: unknown
 }
 
+/** A process-wide exception handler (asyncio `loop.set_exception_handler`): gets each report. */
 export type ExceptionHandler = (context: ExceptionContext) => void
 
 /**

@@ -7,7 +7,12 @@ import type { WriteBufferLimits } from './transport.js'
 /** What the engine needs from its transport: the protocol to call, and itself for reports. */
 export interface FlowControlHost {
   /** The protocol that receives `pauseWriting` / `resumeWriting` now (it can change). */
-  flowProtocol(): { pauseWriting?(): void, resumeWriting?(): void } | null
+  flowProtocol(): {
+    /** Called when the buffer goes strictly over the high-water mark. */
+    pauseWriting?(): void
+    /** Called when the buffer drained to the low-water mark, after a pause. */
+    resumeWriting?(): void
+  } | null
 }
 
 function checkLimit (value: unknown, name: string): number | undefined {

@@ -55,11 +55,17 @@ export function publishServerClosed (server: object): void {
   if (serverClosed.hasSubscribers) serverClosed.publish({ server })
 }
 
+/** Someone subscribes to `wireline:connect` (Bun's tracing channels have no `hasSubscribers`: ask each channel). */
+function connectSubscribed (): boolean {
+  return connect.hasSubscribers ?? (connect.start.hasSubscribers || connect.end.hasSubscribers ||
+    connect.asyncStart.hasSubscribers || connect.asyncEnd.hasSubscribers || connect.error.hasSubscribers)
+}
+
 /**
  * Runs a connection attempt inside the `wireline:connect` tracing channel (when someone
  * subscribes), with `context` describing it: `{ family, ... }`.
  */
 export function traceConnect<T> (context: Record<string, unknown>, attempt: () => Promise<T>): Promise<T> {
-  if (!connect.hasSubscribers) return attempt()
+  if (!connectSubscribed()) return attempt()
   return connect.tracePromise(attempt, context)
 }

@@ -41,7 +41,9 @@ export class BaseProtocol {
  * `@wireline/stream`'s `Protocol`). Core needs only the method shapes.
  */
 export interface StreamProtocolShape extends Partial<BaseProtocol> {
+  /** Called with bytes that arrived (never empty). */
   dataReceived?(data: Uint8Array): void
+  /** The peer's EOF: return a truthy value to keep the transport open for writing. */
   eofReceived?(): boolean | void
 }
 
@@ -51,8 +53,11 @@ export interface StreamProtocolShape extends Partial<BaseProtocol> {
  * `setProtocol()`.
  */
 export interface BufferedProtocolShape extends Partial<BaseProtocol> {
+  /** Returns the (non-empty) buffer the transport reads into next; `-1`: any size. */
   getBuffer(sizeHint: number): Uint8Array
+  /** The transport wrote `nbytes` bytes into the buffer `getBuffer` gave. */
   bufferUpdated?(nbytes: number): void
+  /** The peer's EOF: return a truthy value to keep the transport open for writing. */
   eofReceived?(): boolean | void
 }
 

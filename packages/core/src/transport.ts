@@ -48,9 +48,11 @@ export interface BaseTransport {
   close(): void
   /** True from `close()` / `abort()` on, and once the connection is lost. */
   isClosing(): boolean
-  /** Extra information about the transport; unknown keys give `defaultValue`. */
+  /** Extra information about the transport (asyncio's keys, typed); `undefined` if unknown. */
   getExtraInfo<K extends keyof ExtraInfo>(name: K): ExtraInfo[K] | undefined
+  /** Extra information about the transport; a key it does not know gives `defaultValue`. */
   getExtraInfo<K extends keyof ExtraInfo, D>(name: K, defaultValue: D): ExtraInfo[K] | D
+  /** Extra information under any other key (a family's own): `defaultValue` if unknown. */
   getExtraInfo(name: string, defaultValue?: unknown): unknown
   /** Sets the protocol that receives the callbacks from now on. */
   setProtocol(protocol: AnyProtocol): void

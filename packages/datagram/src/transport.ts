@@ -6,7 +6,9 @@ export type DatagramAddress = [host: string, port: number]
 
 /** The callbacks a datagram transport calls; every one is optional. */
 export interface DatagramProtocolShape extends Partial<BaseProtocol> {
+  /** Called with each datagram and the address it came from. */
   datagramReceived?(data: Uint8Array, addr: DatagramAddress): void
+  /** Called when a send or a receive failed (an ICMP refusal: `ECONNREFUSED`). */
   errorReceived?(exc: Error): void
 }
 

@@ -14,6 +14,9 @@ import { HttpProtocol } from '../src/http/server.js'
 import { helloEcho } from '../src/http/routes.js'
 import { exchange, run, sha256, sha256File, splitResponses, skipWithout, startHttp, stopServer } from './lib/io.js'
 
+// Bun (see the guide's Bun section): where it differs from Node, the test says so beside the check
+const onBun = 'Bun' in globalThis
+
 let server: Server | undefined
 afterEach(async () => {
   if (server !== undefined) await stopServer(server)
@@ -219,7 +222,8 @@ describe('HTTP/1.1 example: an upload faster than its echo is read', () => {
     const [response] = splitResponses(Buffer.concat(got))
     expect(response!.status).toBe(200)
     expect(sha256(response!.body)).toBe(sha256(body))
-    expect(maxWriteBuffer).toBeLessThanOrEqual(65536 + 65536) // the high-water mark plus the read that crossed it
+    // the high-water mark plus the read that crossed it (Node reads 64 KiB at most, Bun 512 KiB)
+    expect(maxWriteBuffer).toBeLessThanOrEqual(65536 + (onBun ? 512 : 64) * 1024)
   }, 30_000)
 })
 

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs'
 import * as net from 'node:net'
+import * as stream from 'node:stream'
 import * as tty from 'node:tty'
 import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
 import {
@@ -33,6 +34,10 @@ function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket,
     // when its reader went away
     return { socket: pipe, bridge: null, watchReader: direction === 'write' && pipe.readable }
   }
+  if (isBunChildStdio(pipe, direction)) {
+    if (pipe.destroyed) throw Object.assign(new Error('pipe is closed'), { code: 'ERR_SOCKET_CLOSED' })
+    return { socket: pipe as unknown as net.Socket, bridge: null, watchReader: false }
+  }
   if (typeof pipe !== 'number') {
     throw invalidArgType('pipe must be a file descriptor or a net.Socket over one (process.stdin, a child\'s stdio, ...)')
   }
@@ -53,6 +58,15 @@ function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket,
     return { socket, bridge: null, watchReader: false }
   }
   throw notAPipe()
+}
+
+/**
+ * Bun gives a child's stdio as plain streams, not sockets (its stdout a `Readable`, its stdin
+ * a `WriteStream`); core's pipe transports run over them as they do in @wireline/subprocess.
+ */
+function isBunChildStdio (pipe: unknown, direction: Direction): pipe is stream.Readable | stream.Writable {
+  if (!('Bun' in globalThis)) return false
+  return direction === 'read' ? pipe instanceof stream.Readable : pipe instanceof stream.Writable
 }
 
 function openPipe<P extends StreamProtocol> (factory: ProtocolFactory<P>, pipe: unknown, direction: Direction): Promise<[StreamTransport, P]> {

@@ -34,6 +34,7 @@ export class IncompleteReadError extends WirelineError {
   }
 
   get [kIncompleteRead] (): true { return true }
+  /** `instanceof` by brand, so it holds across copies of the package. */
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kIncompleteRead) }
 }
 
@@ -57,5 +58,6 @@ export class LimitOverrunError extends WirelineError {
   }
 
   get [kLimitOverrun] (): true { return true }
+  /** `instanceof` by brand, so it holds across copies of the package. */
   static override [Symbol.hasInstance] (value: unknown): boolean { return hasBrand(value, kLimitOverrun) }
 }

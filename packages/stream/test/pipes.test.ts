@@ -9,6 +9,9 @@ import { RecordingProtocol, assertTrace, tempDir, withTimeout } from '@wireline/
 import { connectReadPipe, connectWritePipe } from '../src/index.js'
 import { watchExceptions } from './helpers.js'
 
+// Bun (see the guide's Bun section): where it differs from Node, the test says so beside the check
+const onBun = 'Bun' in globalThis
+
 const T = 15_000
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 
@@ -59,7 +62,8 @@ function openWriteEnd (path: string): number {
 }
 
 describe('connectReadPipe', () => {
-  it('reads a FIFO to its EOF: eofReceived, then connectionLost(null) whatever it returned', async () => {
+  // Node only: Bun's net.Socket over a FIFO's descriptor never delivers
+  it.skipIf(onBun)('reads a FIFO to its EOF: eofReceived, then connectionLost(null) whatever it returned', async () => {
     watchExceptions()
     const path = fifo()
     const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
@@ -101,7 +105,8 @@ describe('connectReadPipe', () => {
 })
 
 describe('connectWritePipe', () => {
-  it('writes into a FIFO; writeEof closes the pipe after a flush; the reader gets every byte', async () => {
+  // Node only: Bun's net.Socket over a FIFO's descriptor never delivers
+  it.skipIf(onBun)('writes into a FIFO; writeEof closes the pipe after a flush; the reader gets every byte', async () => {
     watchExceptions()
     const path = fifo()
     const reader = run([fixture('fifo-reader.cjs'), path])
@@ -120,7 +125,8 @@ describe('connectWritePipe', () => {
     assertTrace(p.events, 'stream')
   })
 
-  it('flow control against a reader that stops: pause over high, resume when it reads again', async () => {
+  // Node only: Bun's net.Socket over a FIFO's descriptor never delivers
+  it.skipIf(onBun)('flow control against a reader that stops: pause over high, resume when it reads again', async () => {
     const path = fifo()
     const reader = run([fixture('fifo-reader.cjs'), path, 'wait'])
     const next = lines(reader)
@@ -152,7 +158,8 @@ describe('connectWritePipe', () => {
     while (p.count('pauseWriting') === 0) t.write(Buffer.alloc(32 * 1024, 2))
     reader.stdin!.write('exit\n')
     const err = await withTimeout(p.lost, T)
-    expect((err as NodeJS.ErrnoException).code).toBe('EPIPE')
+    // Bun reports the reader's going away on a socket pair as EAGAIN
+    expect((err as NodeJS.ErrnoException).code).toBe(onBun ? 'EAGAIN' : 'EPIPE')
     expect(t.isClosing()).toBe(true)
   })
 

@@ -7,6 +7,9 @@ import {
 } from '../src/index.js'
 import { acceptPath, cleanupServer, closedPort, collect, ended, payload, portOf, rawClient, sha256, turn, watchExceptions, Echo } from './helpers.js'
 
+// Bun (see the guide's Bun section): where it differs from Node, the test says so beside the check
+const onBun = 'Bun' in globalThis
+
 const T = 10_000
 
 /** A server whose protocols are recorded, in accept order. */
@@ -47,8 +50,9 @@ for (const fast of [true, false]) {
       expect(sha256(p.received())).toBe(sha256(data))
       const sp = protocols[0]!
       const socket = sp.transport!.getExtraInfo('socket') as net.Socket
-      // the fallback reads through a 'data' listener; the fast path has none
-      expect(socket.listenerCount('data')).toBe(fast ? 0 : 1)
+      // the fallback reads through a 'data' listener; the fast path has none (Bun has no
+      // onread for accepted sockets: there the fallback always runs)
+      expect(socket.listenerCount('data')).toBe(fast && !onBun ? 0 : 1)
       expect(sp.transport!.getExtraInfo('peername')).toEqual(t.getExtraInfo('sockname'))
       expect(sp.transport!.getExtraInfo('sockname')).toEqual(['127.0.0.1', port])
       t.close()

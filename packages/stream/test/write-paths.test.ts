@@ -9,6 +9,9 @@ import { setSocketWriteFastPath } from '@wireline/core/machinery'
 import { createConnection, createServer, createUnixConnection, createUnixServer, type Transport } from '../src/index.js'
 import { cleanupServer, collect, payload, sha256, turn, watchExceptions, stalled } from './helpers.js'
 
+// Bun (see the guide's Bun section): where it differs from Node, the test says so beside the check
+const onBun = 'Bun' in globalThis
+
 const T = 15_000
 
 function writePath (direct: boolean): void {
@@ -37,7 +40,8 @@ for (const direct of [true, false]) {
       const socket = t.getExtraInfo('socket') as net.Socket
       const spy = vi.spyOn(socket, 'write')
       t.write('abc')
-      expect(spy).toHaveBeenCalledTimes(direct ? 0 : 1)
+      // Bun's sockets have no libuv handle to write to directly: socket.write() always
+      expect(spy).toHaveBeenCalledTimes(direct && !onBun ? 0 : 1)
       const got = collect(s)
       s.resume()
       t.close()

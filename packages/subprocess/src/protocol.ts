@@ -51,11 +51,18 @@ export class SubprocessProtocol extends BaseProtocol {
 
 /** Any object usable as a subprocess protocol: every callback is optional. */
 export interface SubprocessProtocolShape {
+  /** Called once the child runs, with its transport. */
   connectionMade?(transport: SubprocessTransport): void
+  /** Called last, once the child exited and every piped fd closed. */
   connectionLost?(exc: Error | null): void
+  /** Called when the child's stdin buffer went over its high-water mark. */
   pauseWriting?(): void
+  /** Called when the child's stdin buffer drained to its low-water mark. */
   resumeWriting?(): void
+  /** Called with the bytes the child wrote to `fd` (1: stdout, 2: stderr). */
   pipeDataReceived?(fd: number, data: Uint8Array): void
+  /** Called once per piped fd when it closed (with the error, if any). */
   pipeConnectionLost?(fd: number, exc: Error | null): void
+  /** Called once when the child exited (`getReturncode()` tells how). */
   processExited?(): void
 }

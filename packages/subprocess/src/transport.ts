@@ -18,7 +18,9 @@ export interface SubprocessTransport extends BaseTransport {
    * makes the child block once the pipe is full). `null` for an fd that is not piped.
    */
   getPipeTransport(fd: 0): WriteTransport | null
+  /** The child's stdout (1) or stderr (2) as a `ReadTransport`; `null` when not piped. */
   getPipeTransport(fd: 1 | 2): ReadTransport | null
+  /** The transport of pipe `fd`, when the fd is only known at run time. */
   getPipeTransport(fd: number): WriteTransport | ReadTransport | null
 
   /** `null` while the child runs; then its exit code, or minus the signal number that killed it. */

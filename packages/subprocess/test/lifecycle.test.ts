@@ -5,6 +5,9 @@ import { subprocessExec } from '../src/index.js'
 import type { SubprocessTransport } from '../src/index.js'
 import { T, fixture, killPid, recorder, runFixture, untilText, watchExceptions } from './helpers.js'
 
+// Bun (see the guide's Bun section): where it differs from Node, the test says so beside the check
+const onBun = 'Bun' in globalThis
+
 const SIG = constants.signals
 
 describe('exit status', () => {
@@ -101,7 +104,8 @@ describe('close()', () => {
   it('does not signal a child that has exited; isClosing is true from close() and once the connection is lost', async () => {
     const [t, p] = await runFixture('exit.mjs', ['5'])
     await withTimeout(p.exited, T)
-    expect(t.isClosing()).toBe(false)
+    // Bun reports the exit after the pipes closed: the connection is already lost by then
+    if (!onBun) expect(t.isClosing()).toBe(false)
     t.close()
     expect(t.isClosing()).toBe(true)
     await withTimeout(p.lost, T)
@@ -174,7 +178,8 @@ describe('a child that stops reading its stdin (EPIPE)', () => {
     expect(err).toBeInstanceOf(Error)
     expect(err.code).toBe('EPIPE')
     expect(err.syscall).toBe('write')
-    expect(p.events.indexOf('processExited')).toBeLessThan(p.events.indexOf('pipeConnectionLost(0)'))
+    // Bun closes the child's stdin before it reports the exit (both orders are allowed)
+    if (!onBun) expect(p.events.indexOf('processExited')).toBeLessThan(p.events.indexOf('pipeConnectionLost(0)'))
     expect(t.getReturncode()).toBe(0)
     expect(p.lostWith).toBe(null)
     assertTrace(p.events, 'subprocess', { pipedFds: [0, 1, 2] })

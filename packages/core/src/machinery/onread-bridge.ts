@@ -37,10 +37,12 @@ export class OnreadBridge {
 
   /** Pass this as the `onread` option of `net.connect()` / `new net.Socket()`. */
   readonly onread = {
+    /** The memory Node reads into next: the bound transport's, else a shared scratch buffer. */
     buffer: (): Uint8Array => {
       const sink = this.#sink
       return sink !== null ? sink.nextReadBuffer() : sharedReadBuffer()
     },
+    /** `nread` bytes arrived in `buf`: hands them to the bound transport. */
     callback: (nread: number, buf: Uint8Array): boolean => {
       const sink = this.#sink
       // Reading starts after 'connect', once a transport is bound; never lose data silently.

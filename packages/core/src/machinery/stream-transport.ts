@@ -346,7 +346,15 @@ export class StreamTransport implements Transport {
     this.#writer.discard()
     this.#reader?.dropHeld()
     if (this.#reader?.settleDeferredClose() === true) return
+    this.#destroy()
+  }
+
+  #destroy (): void {
     this.#socket.destroy()
+    // Bun's child stdio (streams, not sockets) hold 'close' back until a write in flight ends
+    // or the child closes its end, which a child that does not read never does: the
+    // transport is done all the same.
+    if (this.#writer.selfCounted) setImmediate(this.#onClose)
   }
 
   #finishClose (): void {
@@ -354,6 +362,8 @@ export class StreamTransport implements Transport {
     this.#finishing = true
     if (this.#reader?.settleDeferredClose() === true) return
     endSocket(this.#socket, this.#kind)
+    // Bun's child stdio: see #destroy
+    if (this.#kind.closeMode === 'destroy' && this.#writer.selfCounted) setImmediate(this.#onClose)
   }
 
   readonly #onReaderGone = (): void => {

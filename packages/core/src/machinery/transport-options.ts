@@ -7,10 +7,13 @@ import type { FlowState } from './write-path.js'
 
 /** What tracks transports (a `Server`): told when one starts and when it is gone. */
 export interface TransportOwner {
+  /** A transport it made has started (its `connectionMade` ran). */
   attach(transport: StreamTransport): void
+  /** A transport it made is gone (lost, or handed over by an upgrade). */
   detach(transport: StreamTransport): void
 }
 
+/** Options of `new StreamTransport()`: the socket, the protocol, the kind, and what the kind needs. */
 export interface StreamTransportOptions {
   /** The connected Node socket (TCP, Unix, TLS, or a pipe's socket). */
   socket: net.Socket

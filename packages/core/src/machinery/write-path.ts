@@ -65,6 +65,13 @@ export class WritePath {
   readonly #exactQueue: boolean
   /** Single writes go through `_writeGeneric` (see `canWriteDirect`). */
   readonly #direct: boolean
+  /**
+   * The stream's `writableLength` does not count what it was given (Bun's child stdin is a
+   * `WriteStream` that hands writes to the pipe itself and reports 0 until they complete):
+   * count the bytes of the writes whose callback has not come yet.
+   */
+  readonly #selfCounted: boolean
+  #unconfirmed = 0
 
   #queue: Buffer[] = []
   #queued = 0
@@ -90,7 +97,11 @@ export class WritePath {
     const kind = handle?.constructor?.name
     this.#exactQueue = typeof handle?.writeQueueSize === 'number' && (kind === 'TCP' || kind === 'Pipe')
     this.#direct = canWriteDirect(socket, this.#exactQueue)
+    this.#selfCounted = !(socket instanceof net.Socket)
   }
+
+  /** The stream is not a `net.Socket` and its writes are counted here (Bun's child stdin). */
+  get selfCounted (): boolean { return this.#selfCounted }
 
   /** True while a sendfile runs (then `write()` throws). */
   get sendfileRunning (): boolean { return this.#sendfile }
@@ -143,7 +154,7 @@ export class WritePath {
   /** Bytes accepted and not yet handed to the kernel (asyncio `get_write_buffer_size()`). */
   size (): number {
     if (this.#discarded) return 0
-    const inFlight = this.#inFlight + this.#socket.writableLength
+    const inFlight = this.#inFlight + (this.#socket.writableLength ?? 0) + this.#unconfirmed
     if (inFlight === 0) return this.#queued
     if (this.#exactQueue) {
       const handle = (this.#socket as unknown as { _handle?: { writeQueueSize: number } | null })._handle
@@ -172,13 +183,13 @@ export class WritePath {
   }
 
   #idle (): boolean {
-    return this.#inFlight === 0 && this.#socket.writableLength === 0
+    return this.#inFlight === 0 && (this.#socket.writableLength ?? 0) === 0 && this.#unconfirmed === 0
   }
 
   /** Hands one buffer to the socket (only when nothing is in flight, so order is kept). */
   #writeOne (buf: Buffer): void {
     if (!this.#direct) {
-      this.#socket.write(buf, this.#onWritten)
+      this.#socket.write(buf, this.#selfCounted ? this.#counted(buf.length) : this.#onWritten)
       return
     }
     this.#inFlight = buf.length
@@ -231,8 +242,19 @@ export class WritePath {
     const socket = this.#socket
     socket.cork()
     const last = chunks.length - 1
+    let total = 0
+    if (this.#selfCounted) for (const chunk of chunks) total += chunk.length
     for (let i = 0; i < last; i++) socket.write(chunks[i]!)
-    socket.write(chunks[last]!, this.#onWritten)
+    socket.write(chunks[last]!, this.#selfCounted ? this.#counted(total) : this.#onWritten)
     socket.uncork()
+  }
+
+  /** A completion callback for `n` bytes counted in `#unconfirmed` until it comes. */
+  #counted (n: number): (err?: Error | null) => void {
+    this.#unconfirmed += n
+    return (err) => {
+      this.#unconfirmed -= n
+      this.#onWritten(err)
+    }
   }
 }

@@ -12,8 +12,10 @@
  * `connectionLost` (a connection still open) unless `complete` is set.
  */
 
+/** The protocol families, each with its state machine. */
 export type Family = 'stream' | 'buffered' | 'datagram' | 'subprocess'
 
+/** Options of `checkTrace` / `assertTrace`. */
 export interface CheckOptions {
   /** The trace must end with `connectionLost` (default true). */
   complete?: boolean

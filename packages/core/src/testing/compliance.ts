@@ -22,7 +22,9 @@ import type { BufferedRecorderOptions, StreamRecorderOptions } from './recorder.
 
 /** The test runner's registration functions. */
 export interface ComplianceRunner {
+  /** Registers a group of tests (vitest's or node:test's `describe`). */
   describe(name: string, body: () => void): void
+  /** Registers one test (vitest's or node:test's `it`). */
   it(name: string, body: () => Promise<void>): void
 }
 

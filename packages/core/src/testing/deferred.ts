@@ -1,7 +1,9 @@
 /** A promise with its resolve/reject exposed. Rejections are marked handled until awaited. */
 export class Deferred<T> {
   readonly promise: Promise<T>
+  /** Resolves `promise`. */
   resolve!: (value: T) => void
+  /** Rejects `promise`. */
   reject!: (reason: unknown) => void
   settled = false
 

@@ -10,7 +10,12 @@ import type { ExceptionContext } from '../exception-handler.js'
  * Collects what reaches the exception handler until `restore()` (which puts the previous
  * handler back). Tests assert on `contexts`, and that nothing unexpected was reported.
  */
-export function captureExceptions (): { contexts: ExceptionContext[], restore: () => void } {
+export function captureExceptions (): {
+  /** What reached the handler, in order. */
+  contexts: ExceptionContext[]
+  /** Puts the previous handler back. */
+  restore: () => void
+} {
   const previous = getExceptionHandler()
   const contexts: ExceptionContext[] = []
   setExceptionHandler((ctx) => { contexts.push(ctx) })
@@ -22,7 +27,10 @@ export function captureExceptions (): { contexts: ExceptionContext[], restore: (
  * that the test did not `take()`. `onFinished` registers the end-of-test check (vitest's
  * `onTestFinished`, node:test's `t.after`, ...), so the kit stays free of any test runner.
  */
-export function watchExceptions (onFinished: (check: () => void) => void): { take: () => ExceptionContext[] } {
+export function watchExceptions (onFinished: (check: () => void) => void): {
+  /** Takes (and returns) what was reported so far: taken reports do not fail the test. */
+  take: () => ExceptionContext[]
+} {
   const cap = captureExceptions()
   onFinished(() => {
     cap.restore()
@@ -57,7 +65,12 @@ export async function socketPair (options: { allowHalfOpen?: boolean } = {}): Pr
 }
 
 /** A fresh temporary directory and a function that removes it. */
-export function tempDir (prefix = 'wireline-'): { path: string, cleanup: () => void } {
+export function tempDir (prefix = 'wireline-'): {
+  /** The directory. */
+  path: string
+  /** Removes it and everything in it. */
+  cleanup: () => void
+} {
   const path = mkdtempSync(join(tmpdir(), prefix))
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) }
 }

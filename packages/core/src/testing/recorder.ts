@@ -13,9 +13,13 @@ import { Deferred } from './deferred.js'
 export interface RecorderOptions<T extends BaseTransport = Transport> {
   /** Throw this error from the named callback (the test of a fatal or reported error). */
   throwIn?: { callback: string, error?: Error, times?: number }
+  /** Called after the recorder recorded `connectionMade`. */
   onConnectionMade?(transport: T): void
+  /** Called after the recorder recorded `connectionLost`. */
   onConnectionLost?(exc: Error | null): void
+  /** Called after the recorder recorded `pauseWriting`. */
   onPauseWriting?(transport: T): void
+  /** Called after the recorder recorded `resumeWriting`. */
   onResumeWriting?(transport: T): void
 }
 
@@ -75,6 +79,7 @@ export class BaseRecorder<T extends BaseTransport = Transport> {
     await new Promise<void>((resolve) => { this.#waiters.push({ check, resolve }) })
   }
 
+  /** Appends `event` to the trace, wakes the waiters, and throws if `throwIn` names it. */
   protected record (event: string): void {
     this.events.push(event)
     const name = event.replace(/\(.*$/, '')
@@ -86,8 +91,10 @@ export class BaseRecorder<T extends BaseTransport = Transport> {
     }
   }
 
+  /** Wakes the `until()` waiters whose condition now holds. */
   protected poke (): void { this.#poke() }
 
+  /** Resolves the waiters whose check passes. */
   #poke (): void {
     if (this.#waiters.length === 0) return
     const still: Waiter[] = []
@@ -98,6 +105,7 @@ export class BaseRecorder<T extends BaseTransport = Transport> {
     this.#waiters = still
   }
 
+  /** Records the call and keeps the transport. */
   connectionMade (transport: T): void {
     this.transport = transport
     this.#made.resolve(transport)
@@ -109,6 +117,7 @@ export class BaseRecorder<T extends BaseTransport = Transport> {
     }
   }
 
+  /** Records the call and resolves `lost`. */
   connectionLost (exc: Error | null): void {
     this.lostWith = exc
     this.#lost.resolve(exc)
@@ -120,6 +129,7 @@ export class BaseRecorder<T extends BaseTransport = Transport> {
     }
   }
 
+  /** Records the call. */
   pauseWriting (): void {
     try {
       this.record('pauseWriting')
@@ -129,6 +139,7 @@ export class BaseRecorder<T extends BaseTransport = Transport> {
     }
   }
 
+  /** Records the call. */
   resumeWriting (): void {
     try {
       this.record('resumeWriting')
@@ -139,10 +150,13 @@ export class BaseRecorder<T extends BaseTransport = Transport> {
   }
 }
 
+/** Options of `RecordingProtocol`. */
 export interface StreamRecorderOptions extends RecorderOptions<Transport> {
   /** What `eofReceived` returns (default: undefined, which closes the transport). */
   eofReturn?: boolean
+  /** Called with each chunk `dataReceived` got, after it is recorded. */
   onData?(data: Uint8Array, transport: Transport): void
+  /** Called after the recorder recorded `eofReceived`. */
   onEof?(transport: Transport): void
 }
 
@@ -166,6 +180,7 @@ export class RecordingProtocol extends BaseRecorder<Transport> {
   /** Resolves once at least `n` bytes arrived. */
   async untilBytes (n: number): Promise<void> { await this.until(() => this.bytes >= n) }
 
+  /** Records the call and keeps a copy of the bytes. */
   dataReceived (data: Uint8Array): void {
     this.chunks.push(data)
     this.bytes += data.length
@@ -177,6 +192,7 @@ export class RecordingProtocol extends BaseRecorder<Transport> {
     }
   }
 
+  /** Records the call; returns `eofReturn`. */
   eofReceived (): boolean | undefined {
     this.#eof.resolve()
     try {
@@ -189,12 +205,15 @@ export class RecordingProtocol extends BaseRecorder<Transport> {
   }
 }
 
+/** Options of `RecordingBufferedProtocol`. */
 export interface BufferedRecorderOptions extends RecorderOptions<Transport> {
   /** Size of the buffer `getBuffer` returns (default 64 KiB); one buffer, reused. */
   bufferSize?: number
   /** Return this from `getBuffer` instead (an empty buffer, say). */
   getBufferReturns?: () => Uint8Array
+  /** What `eofReceived` returns (default: undefined, which closes the transport). */
   eofReturn?: boolean
+  /** Called after each `bufferUpdated`, once the bytes are copied out. */
   onBufferUpdated?(nbytes: number, transport: Transport): void
 }
 
@@ -215,9 +234,12 @@ export class RecordingBufferedProtocol extends BaseRecorder<Transport> {
   }
 
   get eof (): Promise<void> { return this.#eof.promise }
+  /** Every byte received so far, in one buffer. */
   received (): Buffer { return concat(this.chunks) }
+  /** Resolves once `n` bytes have been received in all. */
   async untilBytes (n: number): Promise<void> { await this.until(() => this.bytes >= n) }
 
+  /** Records the call; returns the one reused buffer (or `getBufferReturns()`). */
   getBuffer (sizeHint: number): Uint8Array {
     this.hints.push(sizeHint)
     try {
@@ -229,6 +251,7 @@ export class RecordingBufferedProtocol extends BaseRecorder<Transport> {
     return this.#last
   }
 
+  /** Records the call and copies the bytes out of the buffer. */
   bufferUpdated (nbytes: number): void {
     this.updates.push(nbytes)
     const from = this.#last ?? this.buffer
@@ -245,6 +268,7 @@ export class RecordingBufferedProtocol extends BaseRecorder<Transport> {
     }
   }
 
+  /** Records the call; returns `eofReturn`. */
   eofReceived (): boolean | undefined {
     this.#eof.resolve()
     try {
@@ -256,8 +280,11 @@ export class RecordingBufferedProtocol extends BaseRecorder<Transport> {
   }
 }
 
+/** Options of `RecordingDatagramProtocol`. */
 export interface DatagramRecorderOptions<T extends BaseTransport> extends RecorderOptions<T> {
+  /** Called with each datagram, after it is recorded. */
   onDatagram?(data: Uint8Array, addr: Address, transport: T): void
+  /** Called with each error `errorReceived` got, after it is recorded. */
   onError?(exc: Error, transport: T): void
 }
 
@@ -271,9 +298,12 @@ export class RecordingDatagramProtocol<T extends BaseTransport = BaseTransport> 
     super(options)
   }
 
+  /** Resolves once `n` datagrams have been received in all. */
   async untilDatagrams (n: number): Promise<void> { await this.until(() => this.datagrams.length >= n) }
+  /** Resolves once `errorReceived` has been called `n` times. */
   async untilErrors (n: number): Promise<void> { await this.until(() => this.errors.length >= n) }
 
+  /** Records the call and keeps the datagram and its address. */
   datagramReceived (data: Uint8Array, addr: Address): void {
     this.datagrams.push([data, addr])
     try {
@@ -284,6 +314,7 @@ export class RecordingDatagramProtocol<T extends BaseTransport = BaseTransport> 
     }
   }
 
+  /** Records the call and keeps the error. */
   errorReceived (exc: Error): void {
     this.errors.push(exc)
     try {
@@ -295,8 +326,11 @@ export class RecordingDatagramProtocol<T extends BaseTransport = BaseTransport> 
   }
 }
 
+/** Options of `RecordingSubprocessProtocol`. */
 export interface SubprocessRecorderOptions<T extends BaseTransport> extends RecorderOptions<T> {
+  /** Called with each chunk of a child's output, after it is recorded. */
   onPipeData?(fd: number, data: Uint8Array, transport: T): void
+  /** Called after the recorder recorded `processExited`. */
   onExited?(transport: T): void
 }
 
@@ -316,6 +350,7 @@ export class RecordingSubprocessProtocol<T extends BaseTransport = BaseTransport
   /** Everything received on `fd`. */
   received (fd: number): Buffer { return concat(this.output.get(fd) ?? []) }
 
+  /** Records the call (with its fd) and keeps a copy of the bytes, per fd. */
   pipeDataReceived (fd: number, data: Uint8Array): void {
     let list = this.output.get(fd)
     if (list === undefined) this.output.set(fd, list = [])
@@ -328,6 +363,7 @@ export class RecordingSubprocessProtocol<T extends BaseTransport = BaseTransport
     }
   }
 
+  /** Records the call (with its fd). */
   pipeConnectionLost (fd: number, exc: Error | null): void {
     this.pipeErrors.set(fd, exc)
     try {
@@ -337,6 +373,7 @@ export class RecordingSubprocessProtocol<T extends BaseTransport = BaseTransport
     }
   }
 
+  /** Records the call. */
   processExited (): void {
     this.#exited.resolve()
     try {

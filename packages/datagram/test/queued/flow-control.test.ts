@@ -11,6 +11,9 @@ import { DATAGRAM_HEADER_SIZE } from '../../src/index.js'
 import type { DatagramTransport } from '../../src/index.js'
 import { WAIT, drained, endpoint, expectReports, rawSocket, reports, settle, until } from '../helpers.js'
 
+// Bun (see the guide's Bun section): where it differs from Node, the test says so beside the check
+const onBun = 'Bun' in globalThis
+
 const H = DATAGRAM_HEADER_SIZE
 
 beforeAll(() => {
@@ -190,7 +193,8 @@ describe('close and abort with datagrams queued', () => {
     expect(p.events).toEqual(['connectionMade', 'pauseWriting', 'resumeWriting', 'connectionLost'])
   })
 
-  it('abort() drops the queue: size 0 at once, no resumeWriting, no error for the cancelled sends', async () => {
+  // Node only: Bun ignores --test-udp-no-try-send, so its sends are never queued for abort() to drop
+  it.skipIf(onBun)('abort() drops the queue: size 0 at once, no resumeWriting, no error for the cancelled sends', async () => {
     const peer = await rawSocket()
     const [t, p] = await endpoint({ remoteAddr: peer.address })
     t.setWriteBufferLimits({ high: 500 })
