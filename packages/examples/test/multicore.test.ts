@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const probe = fileURLToPath(new URL('./fixtures/multicore-probe.mjs', import.meta.url))
+// Node only: the fast path it checks (onread) does not exist on Bun (see the guide's Bun section),
+// and Bun's node:cluster is not what this example is about; not run there yet.
+const onBun = 'Bun' in globalThis
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
 const hasReusePort = major >= 23 || (major === 22 && minor >= 12)
 
@@ -60,7 +63,7 @@ async function runTwoWorkers (args: string[], conns: number): Promise<Array<{ pi
   }
 }
 
-describe('multicore-echo-server: one wireline server per process on one port', () => {
+describe.skipIf(onBun)('multicore-echo-server: one wireline server per process on one port', () => {
   it('node:cluster: two workers share the connections, each through the accepted-socket fast path', async () => {
     const probes = await runTwoWorkers([], 20)
     expect(probes).toHaveLength(2)
