@@ -20,6 +20,7 @@
 import { fork } from 'node:child_process'
 import cluster from 'node:cluster'
 import diagnostics from 'node:diagnostics_channel'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { createInterface } from 'node:readline'
 import tls from 'node:tls'
@@ -36,8 +37,19 @@ const reusePort = process.argv.includes('--reuse-port')
 /** Where the server listens: `[host, port]` for TCP, `[path]` for a Unix socket. */
 const where = () => (unixPath !== undefined ? [unixPath] : ['127.0.0.1', Number(process.env.ECHO_PORT ?? 0)])
 const extra = reusePort ? { reusePort: true } : {}
+/**
+ * The server's certificate and key: from $WIRELINE_BENCH_TLS_DIR (cert.pem, key.pem) where the
+ * suite wrote the ones its generator trusts (the testing kit makes new ones in each process),
+ * else the testing kit's.
+ */
+function benchTls () {
+  const dir = process.env.WIRELINE_BENCH_TLS_DIR
+  if (dir === undefined) return serverTls()
+  return { cert: readFileSync(`${dir}/cert.pem`), key: readFileSync(`${dir}/key.pem`) }
+}
+
 /** wireline's `ssl` option: the test server certificate, or none. */
-const ssl = useTls ? serverTls() : undefined
+const ssl = useTls ? benchTls() : undefined
 
 /**
  * The canonical raw `net` echo: 'data' → write(), pause() when write() says so, resume() on
@@ -52,7 +64,7 @@ function netServer () {
     socket.on('error', () => {})
   }
   const server = useTls
-    ? tls.createServer({ ...serverTls(), noDelay: true }, onSocket)
+    ? tls.createServer({ ...ssl, noDelay: true }, onSocket)
     : net.createServer({ noDelay: true }, onSocket)
   const [host, port] = where()
   const at = unixPath !== undefined ? { path: unixPath } : { host, port, ...extra }

@@ -50,6 +50,11 @@ const serverCommand = (v) => [process.execPath, [benchDir + 'lib/echo-server.mjs
 const tmp = mkdtempSync(join(tmpdir(), 'wireline-tls-echo-'))
 const caFile = join(tmp, 'ca.pem')
 writeFileSync(caFile, testCerts.ca)
+// The testing kit makes its certificates at run time, in each process: the servers take the
+// ones this process made, so that they chain to the CA the generator trusts.
+writeFileSync(join(tmp, 'cert.pem'), testCerts.server.cert)
+writeFileSync(join(tmp, 'key.pem'), testCerts.server.key)
+process.env.WIRELINE_BENCH_TLS_DIR = tmp
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }))
 
 const cClient = opt['node-client'] === true
