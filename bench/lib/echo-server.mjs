@@ -1,29 +1,55 @@
 // One echo server for bench/suites/tcp-echo.mjs and tls-echo.mjs, in a process of its own:
 //
-//   node bench/lib/echo-server.mjs <net | wireline | wireline-data | wireline-buffered | streams> [--tls] [--subscribe]
+//   node bench/lib/echo-server.mjs <net | wireline | wireline-data | wireline-buffered | streams>
+//        [--tls | --unix=PATH] [--procs=N [--reuse-port]] [--subscribe]
 //
 // `streams` is the echo of asyncio's high-level streams (@wireline/stream startServer):
 // `reader.read(64 KiB)`, `writer.write()`, `await writer.drain()`, in a loop.
 // With --tls the same echoes run over TLS (the test certificate of @wireline/core/testing):
 // `net` becomes the canonical raw `tls.createServer` echo, the wireline ones pass
 // `ssl: serverTls()` (wireline-data has no TLS form: TLS always reads through 'data').
+// With --unix=PATH they listen on that Unix socket instead (and print `PORT 0`).
+// With --procs=N the echo runs in N processes: N `node:cluster` workers on one port (the
+// primary accepts and hands each connection to a worker, round-robin), or with --reuse-port
+// N independent processes that each bind the same port with SO_REUSEPORT (the kernel spreads
+// the connections; Node 22.12+/23.1+). The primary then sums the workers' CPU time and RSS.
 // It listens on 127.0.0.1 (a free port), prints `PORT <n>`, and then answers the bench on
 // stdin/stdout, one line each: `mark` starts the measured window, `report` ends it and prints
 // `REPORT {"cpu_us": ..., "wall_ms": ..., "max_rss_kib": ...}` (the server's own
 // process.cpuUsage() over the window, and its peak RSS since it started). Stdin's end exits.
+import { fork } from 'node:child_process'
+import cluster from 'node:cluster'
 import diagnostics from 'node:diagnostics_channel'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { createInterface } from 'node:readline'
 import tls from 'node:tls'
-import { createServer as createBufferedServer } from '@wireline/buffered'
+import * as bufferedFamily from '@wireline/buffered'
 import { setAcceptedSocketFastPath } from '@wireline/core/machinery'
 import { serverTls } from '@wireline/core/testing'
-import { createServer, startServer } from '@wireline/stream'
+import * as streamFamily from '@wireline/stream'
 
 const BACKLOG = 511 // Node's default for net.Server; wireline's is asyncio's 100
 const useTls = process.argv.includes('--tls')
+const unixPath = process.argv.find((a) => a.startsWith('--unix='))?.slice(7)
+const procs = Number(process.argv.find((a) => a.startsWith('--procs='))?.slice(8) ?? 1)
+const reusePort = process.argv.includes('--reuse-port')
+/** Where the server listens: `[host, port]` for TCP, `[path]` for a Unix socket. */
+const where = () => (unixPath !== undefined ? [unixPath] : ['127.0.0.1', Number(process.env.ECHO_PORT ?? 0)])
+const extra = reusePort ? { reusePort: true } : {}
+/**
+ * The server's certificate and key: from $WIRELINE_BENCH_TLS_DIR (cert.pem, key.pem) where the
+ * suite wrote the ones its generator trusts (the testing kit makes new ones in each process),
+ * else the testing kit's.
+ */
+function benchTls () {
+  const dir = process.env.WIRELINE_BENCH_TLS_DIR
+  if (dir === undefined) return serverTls()
+  return { cert: readFileSync(`${dir}/cert.pem`), key: readFileSync(`${dir}/key.pem`) }
+}
+
 /** wireline's `ssl` option: the test server certificate, or none. */
-const ssl = useTls ? serverTls() : undefined
+const ssl = useTls ? benchTls() : undefined
 
 /**
  * The canonical raw `net` echo: 'data' → write(), pause() when write() says so, resume() on
@@ -38,10 +64,12 @@ function netServer () {
     socket.on('error', () => {})
   }
   const server = useTls
-    ? tls.createServer({ ...serverTls(), noDelay: true }, onSocket)
+    ? tls.createServer({ ...ssl, noDelay: true }, onSocket)
     : net.createServer({ noDelay: true }, onSocket)
+  const [host, port] = where()
+  const at = unixPath !== undefined ? { path: unixPath } : { host, port, ...extra }
   return new Promise((resolve) => {
-    server.listen({ host: '127.0.0.1', port: 0, backlog: BACKLOG }, () => resolve(server.address().port))
+    server.listen({ ...at, backlog: BACKLOG }, () => resolve(unixPath !== undefined ? 0 : server.address().port))
   })
 }
 
@@ -71,10 +99,17 @@ class BufferedEcho {
   resumeWriting () { this.transport.resumeReading() }
 }
 
+/** Starts a wireline server of `family` (its createServer and createUnixServer); resolves to its port (0 on a Unix socket). */
+async function listenWireline (family, factory) {
+  const server = unixPath !== undefined
+    ? await family.createUnixServer(factory, unixPath, { backlog: BACKLOG })
+    : await family.createServer(factory, ...where(), { backlog: BACKLOG, ssl, ...extra })
+  return unixPath !== undefined ? 0 : server.addresses()[0][1]
+}
+
 async function wirelineServer (fastPath) {
   setAcceptedSocketFastPath(fastPath)
-  const server = await createServer(() => new Echo(), '127.0.0.1', 0, { backlog: BACKLOG, ssl })
-  return server.addresses()[0][1]
+  return listenWireline(streamFamily, () => new Echo())
 }
 
 /**
@@ -107,36 +142,90 @@ if (process.argv.includes('--subscribe')) {
 }
 
 const variant = process.argv[2]
-let port
-if (variant === 'net') port = await netServer()
-else if (variant === 'wireline') port = await wirelineServer(true)
-else if (variant === 'wireline-data' && !useTls) port = await wirelineServer(false)
-else if (variant === 'streams') {
-  const server = await startServer(streamsEcho, '127.0.0.1', 0, { backlog: BACKLOG, ssl })
-  port = server.addresses()[0][1]
-}
-else if (variant === 'wireline-buffered') {
-  const server = await createBufferedServer(() => new BufferedEcho(), '127.0.0.1', 0, { backlog: BACKLOG, ssl })
-  port = server.addresses()[0][1]
-}
-else {
+
+/** Starts this process's echo server of `variant`; resolves to its port. */
+async function serve () {
+  if (variant === 'net') return netServer()
+  if (variant === 'wireline') return wirelineServer(true)
+  if (variant === 'wireline-data' && !useTls) return wirelineServer(false)
+  if (variant === 'streams') {
+    const server = unixPath !== undefined
+      ? await streamFamily.startUnixServer(streamsEcho, unixPath, { backlog: BACKLOG })
+      : await streamFamily.startServer(streamsEcho, ...where(), { backlog: BACKLOG, ssl, ...extra })
+    return unixPath !== undefined ? 0 : server.addresses()[0][1]
+  }
+  if (variant === 'wireline-buffered') return listenWireline(bufferedFamily, () => new BufferedEcho())
   console.error(`unknown variant ${variant}`)
   process.exit(1)
 }
 
-let cpu0 = process.cpuUsage()
-let t0 = process.hrtime.bigint()
-console.log(`PORT ${port}`)
-const lines = createInterface({ input: process.stdin })
-lines.on('line', (line) => {
-  if (line === 'mark') {
-    cpu0 = process.cpuUsage()
-    t0 = process.hrtime.bigint()
-  } else if (line === 'report') {
-    const cpu = process.cpuUsage(cpu0)
-    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6
-    const maxRssKiB = process.resourceUsage().maxRSS
-    console.log(`REPORT ${JSON.stringify({ cpu_us: cpu.user + cpu.system, wall_ms: wallMs, max_rss_kib: maxRssKiB })}`)
+/** This process's CPU time (µs) and peak RSS (KiB) so far. */
+const usage = () => {
+  const c = process.cpuUsage()
+  return { cpu_us: c.user + c.system, max_rss_kib: process.resourceUsage().maxRSS }
+}
+
+/** Resolves with the workers' sum of `usage()`, over IPC. */
+function workersUsage (workers) {
+  return Promise.all(workers.map((w) => new Promise((resolve) => {
+    const on = (m) => {
+      if (m?.usage === undefined) return
+      w.off('message', on)
+      resolve(m.usage)
+    }
+    w.on('message', on)
+    w.send('usage')
+  })))
+}
+
+/**
+ * Several processes (--procs): starts the workers, resolves to the port they share. With
+ * --reuse-port the first one picks the port and the others bind the same one.
+ */
+async function startWorkers (workers) {
+  if (!reusePort) {
+    for (let i = 0; i < procs; i++) workers.push(cluster.fork())
+    const ports = await Promise.all(workers.map((w) => new Promise((resolve) => w.once('listening', (a) => resolve(a.port)))))
+    return ports[0]
   }
-})
-lines.on('close', () => process.exit(0))
+  let port = 0
+  for (let i = 0; i < procs; i++) {
+    const w = fork(process.argv[1], process.argv.slice(2), {
+      env: { ...process.env, ECHO_REUSEPORT_WORKER: '1', ECHO_PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    })
+    workers.push(w)
+    port = await new Promise((resolve) => w.once('message', (m) => resolve(m.port)))
+  }
+  return port
+}
+
+if (cluster.isWorker || process.env.ECHO_REUSEPORT_WORKER === '1') {
+  // A worker: serves, and answers the parent's `usage` over IPC.
+  const port = await serve()
+  process.on('message', (m) => { if (m === 'usage') process.send({ usage: usage() }) })
+  if (!cluster.isWorker) process.send({ port })
+} else {
+  const workers = []
+  const port = procs > 1 ? await startWorkers(workers) : await serve()
+  const total = async () => (await workersUsage(workers)).reduce(
+    (a, u) => ({ cpu_us: a.cpu_us + u.cpu_us, max_rss_kib: a.max_rss_kib + u.max_rss_kib }), usage())
+  let at = await total()
+  let t0 = process.hrtime.bigint()
+  console.log(`PORT ${port}`)
+  const lines = createInterface({ input: process.stdin })
+  lines.on('line', async (line) => {
+    if (line === 'mark') {
+      t0 = process.hrtime.bigint()
+      at = await total()
+    } else if (line === 'report') {
+      const now = await total()
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6
+      console.log(`REPORT ${JSON.stringify({ cpu_us: now.cpu_us - at.cpu_us, wall_ms: wallMs, max_rss_kib: now.max_rss_kib })}`)
+    }
+  })
+  lines.on('close', () => {
+    for (const w of workers) w.kill()
+    process.exit(0)
+  })
+}

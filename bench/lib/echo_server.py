@@ -1,6 +1,7 @@
 # The anchor for bench/suites/tcp-echo.mjs --anchors: CPython asyncio's Protocol echo (or
 # uvloop's, given `uvloop`), speaking the same stdin/stdout lines as echo-server.mjs:
 # `PORT <n>`; `mark`; `report` -> `REPORT {"cpu_us": .., "wall_ms": .., "max_rss_kib": ..}`.
+# `--unix=PATH`: on that Unix socket (loop.create_unix_server), printing `PORT 0`.
 import asyncio
 import json
 import resource
@@ -29,8 +30,13 @@ def cpu_us():
 
 async def main():
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(Echo, '127.0.0.1', 0, backlog=511)
-    port = server.sockets[0].getsockname()[1]
+    unix = next((a[7:] for a in sys.argv if a.startswith('--unix=')), None)
+    if unix is not None:
+        server = await loop.create_unix_server(Echo, unix, backlog=511)
+        port = 0
+    else:
+        server = await loop.create_server(Echo, '127.0.0.1', 0, backlog=511)
+        port = server.sockets[0].getsockname()[1]
     state = {'cpu': cpu_us(), 't': time.monotonic()}
     done = loop.create_future()
 

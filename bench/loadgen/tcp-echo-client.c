@@ -1,7 +1,13 @@
 /*
  * Ping-pong TCP echo load generator for bench/suites/tcp-echo.mjs.
  *
- *   tcp-echo-client [--tls=CA_FILE] HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]
+ *   tcp-echo-client [--tls=CA_FILE] [--depth=N] HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]
+ *   tcp-echo-client [--depth=N] unix SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PATH [PATH...]
+ *
+ * HOST `unix`: the servers listen on the Unix socket paths given in place of the ports.
+ * --depth=N (default 1): each connection keeps N requests in flight instead of one (a
+ * pipelined, bulk echo: the connection's stream never waits for a round trip while N > 1);
+ * a request's latency is from its first byte written to its last byte echoed.
  *
  * With --tls (only in a build with -DWITH_OPENSSL, linked with -lssl -lcrypto): every
  * connection does a TLS handshake first (blocking, before the clock starts), trusting the CA
@@ -45,6 +51,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef WITH_OPENSSL
@@ -59,11 +66,12 @@ struct conn {
   SSL *ssl; /* NULL without --tls */
 #endif
   int target;
-  size_t sent;     /* bytes of the current request written */
-  size_t received; /* bytes of the current response read */
-  uint64_t t0;     /* when the current request started, ns */
-  int busy;        /* a request is in flight */
-  int want_out;    /* EPOLLOUT registered */
+  uint64_t issued;   /* requests started */
+  uint64_t done;     /* requests whose echo came back whole */
+  uint64_t sent;     /* bytes written, of issued * size */
+  uint64_t received; /* bytes read */
+  uint64_t *t0;      /* when each request in flight started, ns (a ring of depth entries) */
+  int want_out;      /* EPOLLOUT registered */
 };
 
 struct target {
@@ -148,6 +156,7 @@ static int epfd;
 static unsigned char *sendbuf, *recvbuf;
 static size_t size, recvcap;
 static int nconns;
+static int depth = 1; /* requests in flight per connection */
 static struct target *targets;
 static int measuring; /* counting requests and latencies */
 static int draining;  /* the current slice is over: no new requests */
@@ -160,28 +169,32 @@ static void set_out(struct conn *c, int on) {
   c->want_out = on;
 }
 
-/* Writes as much of the current request as the kernel takes. */
+/* Writes as much of the requests started as the kernel takes. */
 static void pump_out(struct conn *c) {
-  while (c->sent < size) {
-    ssize_t n = conn_write(c, sendbuf + c->sent, size - c->sent);
+  uint64_t owed = c->issued * size;
+  while (c->sent < owed) {
+    size_t at = (size_t)(c->sent % size);
+    ssize_t n = conn_write(c, sendbuf + at, size - at);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
       die("write");
     }
-    c->sent += (size_t)n;
+    c->sent += (uint64_t)n;
   }
-  set_out(c, c->sent < size);
+  set_out(c, c->sent < owed);
 }
 
-static void start_request(struct conn *c) {
-  c->sent = 0;
-  c->received = 0;
-  c->busy = 1;
-  in_flight++;
-  c->t0 = now_ns();
+/* Starts requests until `depth` are in flight on the connection. */
+static void start_requests(struct conn *c) {
+  while (c->issued - c->done < (uint64_t)depth) {
+    c->t0[c->issued % (uint64_t)depth] = now_ns();
+    c->issued++;
+    in_flight++;
+  }
   pump_out(c);
 }
+
 
 static void record(struct target *t, uint64_t ns) {
   t->requests++;
@@ -214,18 +227,22 @@ static void on_readable(struct conn *c) {
       fprintf(stderr, "tcp-echo-client: server %d closed a connection\n", c->target);
       exit(3);
     }
-    c->received += (size_t)n;
-    if (!c->busy || c->received > size) { /* bytes nobody asked for: an echo bug */
+    c->received += (uint64_t)n;
+    if (c->received > c->sent) { /* bytes nobody asked for: an echo bug */
       fprintf(stderr, "tcp-echo-client: server %d sent more bytes than it was sent\n", c->target);
       exit(4);
     }
-    if (c->received == size) {
-      c->busy = 0;
+    int completed = 0;
+    while (c->received >= (c->done + 1) * size) {
       in_flight--;
-      if (measuring) record(&targets[c->target], now_ns() - c->t0);
-      if (!draining) start_request(c);
-      return; /* the next response cannot be here yet */
+      if (measuring) record(&targets[c->target], now_ns() - c->t0[c->done % (uint64_t)depth]);
+      c->done++;
+      completed = 1;
     }
+    /* Everything written came back: the next response cannot be here yet. */
+    int caught_up = c->received == c->sent;
+    if (completed && !draining) start_requests(c);
+    if (caught_up) return;
     /* A short read drained what the kernel had; TLS returns one record per call, so it reads on. */
     if ((size_t)n < recvcap && !is_tls(c)) return;
   }
@@ -233,18 +250,20 @@ static void on_readable(struct conn *c) {
 
 static void start_slice(int t) {
   draining = 0;
-  for (int i = 0; i < nconns; i++) start_request(&targets[t].conns[i]);
+  for (int i = 0; i < nconns; i++) start_requests(&targets[t].conns[i]);
 }
 
 int main(int argc, char **argv) {
   const char *cafile = NULL;
-  if (argc > 1 && strncmp(argv[1], "--tls=", 6) == 0) {
-    cafile = argv[1] + 6;
+  for (;;) {
+    if (argc > 1 && strncmp(argv[1], "--tls=", 6) == 0) cafile = argv[1] + 6;
+    else if (argc > 1 && strncmp(argv[1], "--depth=", 8) == 0) depth = atoi(argv[1] + 8);
+    else break;
     argv++;
     argc--;
   }
-  if (argc < 8) {
-    fprintf(stderr, "usage: %s [--tls=CA_FILE] HOST SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT [PORT...]\n", argv[0]);
+  if (argc < 8 || depth < 1) {
+    fprintf(stderr, "usage: %s [--tls=CA_FILE] [--depth=N] HOST|unix SIZE CONNS WARMUP_MS DURATION_MS SLICE_MS PORT|PATH [...]\n", argv[0]);
     return 1;
   }
   if (cafile) {
@@ -274,7 +293,7 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
 
   sendbuf = malloc(size);
-  recvcap = size < 65536 ? 65536 : size;
+  recvcap = size < 262144 ? 262144 : size;
   recvbuf = malloc(recvcap);
   if (!sendbuf || !recvbuf) die("malloc");
   for (size_t i = 0; i < size; i++) sendbuf[i] = (unsigned char)(i * 31 + 7);
@@ -283,9 +302,17 @@ int main(int argc, char **argv) {
   if (epfd < 0) die("epoll_create1");
   targets = calloc((size_t)ntargets, sizeof *targets);
   if (!targets) die("calloc");
+  int unix_sockets = strcmp(host, "unix") == 0;
   for (int t = 0; t < ntargets; t++) {
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[7 + t]))};
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+    struct sockaddr_un uaddr = {.sun_family = AF_UNIX};
+    if (unix_sockets) {
+      if (strlen(argv[7 + t]) >= sizeof uaddr.sun_path) {
+        fprintf(stderr, "socket path too long: %s\n", argv[7 + t]);
+        return 1;
+      }
+      strcpy(uaddr.sun_path, argv[7 + t]);
+    } else if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
       fprintf(stderr, "bad IPv4 address %s\n", host);
       return 1;
     }
@@ -293,11 +320,15 @@ int main(int argc, char **argv) {
     if (!targets[t].conns) die("calloc");
     for (int i = 0; i < nconns; i++) {
       struct conn *c = &targets[t].conns[i];
-      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      int fd = socket(unix_sockets ? AF_UNIX : AF_INET, SOCK_STREAM, 0);
       if (fd < 0) die("socket");
       int one = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
+      if (!unix_sockets) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      int rc = unix_sockets ? connect(fd, (struct sockaddr *)&uaddr, sizeof uaddr)
+                            : connect(fd, (struct sockaddr *)&addr, sizeof addr);
+      if (rc < 0) die("connect");
+      c->t0 = calloc((size_t)depth, sizeof *c->t0);
+      if (!c->t0) die("calloc");
 #ifdef WITH_OPENSSL
       if (tls_ctx) { /* the handshake, blocking: the servers answer from their own processes */
         c->ssl = SSL_new(tls_ctx);
@@ -365,7 +396,7 @@ int main(int argc, char **argv) {
         return 3;
       }
       /* Over TLS a write may wait for input (the record layer): retry it on any event. */
-      if ((events[i].events & EPOLLOUT) || (is_tls(c) && c->busy && c->sent < size)) pump_out(c);
+      if ((events[i].events & EPOLLOUT) || (is_tls(c) && c->sent < c->issued * size)) pump_out(c);
       if (events[i].events & EPOLLIN) on_readable(c);
     }
   }

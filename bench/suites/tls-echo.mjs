@@ -5,7 +5,7 @@
 // same floor as TCP: req/s × >= 0.95 and CPU per request × <= 1.05.
 //
 //   node bench/suites/tls-echo.mjs [--quick] [--rounds=N] [--duration=MS] [--warmup=MS]
-//        [--slice=MS] [--rows=1024x10,65536x10] [--variants=net,wireline,wireline-buffered]
+//        [--slice=MS] [--rows=1024x10,65536x10] [--variants=net,wireline,wireline-buffered] (all three by default)
 //        [--node-client]
 //
 // The method is tcp-echo's (lib/echo-run.mjs): each round of each row starts a fresh server
@@ -42,7 +42,7 @@ const VARIANTS = {
   wireline: { label: 'wireline TLS', variant: 'wireline' },
   'wireline-buffered': { label: 'wireline TLS BufferedProtocol', variant: 'wireline-buffered' },
 }
-const variantNames = [...new Set(typeof opt.variants === 'string' ? opt.variants.split(',') : ['net', 'wireline'])]
+const variantNames = [...new Set(typeof opt.variants === 'string' ? opt.variants.split(',') : ['net', 'wireline', 'wireline-buffered'])]
 for (const v of variantNames) if (!(v in VARIANTS)) throw new Error(`unknown variant ${v} (TLS has ${Object.keys(VARIANTS).join(', ')})`)
 const serverCommand = (v) => [process.execPath, [benchDir + 'lib/echo-server.mjs', VARIANTS[v].variant, '--tls']]
 
@@ -50,6 +50,11 @@ const serverCommand = (v) => [process.execPath, [benchDir + 'lib/echo-server.mjs
 const tmp = mkdtempSync(join(tmpdir(), 'wireline-tls-echo-'))
 const caFile = join(tmp, 'ca.pem')
 writeFileSync(caFile, testCerts.ca)
+// The testing kit makes its certificates at run time, in each process: the servers take the
+// ones this process made, so that they chain to the CA the generator trusts.
+writeFileSync(join(tmp, 'cert.pem'), testCerts.server.cert)
+writeFileSync(join(tmp, 'key.pem'), testCerts.server.key)
+process.env.WIRELINE_BENCH_TLS_DIR = tmp
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }))
 
 const cClient = opt['node-client'] === true
