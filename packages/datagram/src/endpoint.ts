@@ -2,7 +2,7 @@ import * as dgram from 'node:dgram'
 import * as dns from 'node:dns'
 import { isIP } from 'node:net'
 import { UnsupportedError } from '@wireline/core'
-import { abortError, invalidArgType, reusePortSupported, traceConnect, validateFactory } from '@wireline/core/machinery'
+import { abortError, makeProtocol, reusePortSupported, traceConnect, validateFactory } from '@wireline/core/machinery'
 import type { ProtocolFactory } from '@wireline/core'
 import { literalFamily, pairAddresses, parseEndpointOptions, wildcard } from './address.js'
 import type { Candidate, DatagramEndpointOptions, EndpointSpec, IPFamily, ResolvedAddress } from './address.js'
@@ -162,10 +162,7 @@ async function openEndpoint<P extends DatagramProtocolShape> (
 
   let protocol: P
   try {
-    protocol = factory()
-    if (typeof protocol !== 'object' || protocol === null) {
-      throw invalidArgType(`protocol factory must return an object, got ${protocol === null ? 'null' : typeof protocol}`)
-    }
+    protocol = makeProtocol(factory)
   } catch (err) {
     socket.on('error', () => {})
     socket.close()

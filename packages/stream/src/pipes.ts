@@ -6,7 +6,7 @@ import { InvalidStateError } from '@wireline/core'
 import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
 import {
   OnreadBridge, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
-  validateOpenSocket,
+  makeProtocol, validateOpenSocket,
 } from '@wireline/core/machinery'
 import type { StreamProtocol } from './protocol.js'
 
@@ -84,8 +84,7 @@ async function startPipe<P extends StreamProtocol> (
 ): Promise<[StreamTransport, P]> {
   let protocol: P
   try {
-    protocol = factory()
-    if (typeof protocol !== 'object' || protocol === null) throw invalidArgType('protocol factory must return an object')
+    protocol = makeProtocol(factory)
   } catch (err) {
     if (socket !== pipe) socket.destroy()
     throw err

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess, StdioOptions } from 'node:child_process'
 import type * as net from 'node:net'
 import {
-  abortError, invalidArgType, invalidArgValue, outOfRange, traceConnect, validateFactory, validateOptions, validateSignal,
+  abortError, invalidArgType, invalidArgValue, makeProtocol, outOfRange, traceConnect, validateFactory, validateOptions,
+  validateSignal,
 } from '@wireline/core/machinery'
 import type { ProtocolFactory } from '@wireline/core'
 import { ChildProcessTransport } from './child-process-transport.js'
@@ -124,14 +125,6 @@ function aborted (signal: AbortSignal | null): boolean {
   return signal !== null && signal.aborted
 }
 
-function checkFactory<P> (factory: ProtocolFactory<P>): P {
-  const protocol = factory()
-  if (typeof protocol !== 'object' || protocol === null) {
-    throw invalidArgType(`protocol factory must return an object, got ${protocol === null ? 'null' : typeof protocol}`)
-  }
-  return protocol
-}
-
 /**
  * Makes the protocol, then the process (asyncio's order); the merged case needs its pair
  * first. The work has begun: whatever fails from here on rejects.
@@ -141,7 +134,7 @@ function start<P extends SubprocessProtocolShape> (
 ): Promise<[SubprocessTransport, P]> {
   return traceConnect({ family: 'subprocess', program: file, args, shell }, async () => {
     if (aborted(o.signal)) throw abortError(o.signal)
-    const protocol = checkFactory(factory)
+    const protocol = makeProtocol(factory)
     const pair = o.stderr === 'stdout' && o.stdout === 'pipe' ? await unixSocketPair() : null
     if (aborted(o.signal)) {
       pair?.ours.destroy()

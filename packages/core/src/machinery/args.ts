@@ -45,6 +45,18 @@ export function validateFactory (factory: unknown): void {
   validateFunction(factory, 'protocol factory')
 }
 
+/**
+ * Calls a protocol factory (checked by `validateFactory` at the call) and returns the protocol
+ * it made; throws what the factory threw, or `TypeError` when it returned no object.
+ */
+export function makeProtocol<P> (factory: () => P): P {
+  const protocol = factory()
+  if (typeof protocol !== 'object' || protocol === null) {
+    throw invalidArgType(`protocol factory must return an object, got ${describe(protocol)}`)
+  }
+  return protocol
+}
+
 /** Throws `TypeError` unless `protocol` is an object (what `setProtocol` and the entry points take). */
 export function checkProtocol (protocol: unknown): void {
   if (typeof protocol !== 'object' || protocol === null) {

@@ -6,7 +6,7 @@ import type { AnyProtocol, ProtocolFactory } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
 import {
   abortError, invalidArgType, validateFactory, validateHost, validateOptions, validatePort, validateSignal,
-  validateUnixPath,
+  makeProtocol, validateUnixPath,
 } from './args.js'
 import { dns } from './builtins.js'
 import { validateOpenSocket } from './open-socket.js'
@@ -90,10 +90,7 @@ function makeTransport<P extends AnyProtocol> (
 ): { transport: StreamTransport, protocol: P, error: Error | null } {
   let protocol: P
   try {
-    protocol = factory()
-    if (typeof protocol !== 'object' || protocol === null) {
-      throw invalidArgType(`protocol factory must return an object, got ${protocol === null ? 'null' : typeof protocol}`)
-    }
+    protocol = makeProtocol(factory)
   } catch (err) {
     socket.destroy()
     throw err

@@ -38,7 +38,7 @@ export { startTls } from './start-tls.js'
 export type { StartTlsOptions } from './start-tls.js'
 export type { ClientSSL, ServerSSL, TLSClientOptions, TLSServerOptions } from './tls-options.js'
 export {
-  abortError, asError, checkOptionNames, checkProtocol, invalidArgType, invalidArgValue, outOfRange, validateFactory,
+  abortError, asError, checkOptionNames, checkProtocol, invalidArgType, invalidArgValue, makeProtocol, outOfRange, validateFactory,
   validateFunction, validateNoNul, validateOptions, validatePath, validateSignal,
 } from './args.js'
 export { validateOpenSocket } from './open-socket.js'
