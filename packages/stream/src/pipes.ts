@@ -5,7 +5,7 @@ import * as tty from 'node:tty'
 import { InvalidStateError } from '@wireline/core'
 import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
 import {
-  OnreadBridge, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
+  ONREAD, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
   makeProtocol, validateOpenSocket,
 } from '@wireline/core/machinery'
 import type { StreamProtocol } from './protocol.js'
@@ -29,17 +29,17 @@ function notAPipe (): Error {
  * as asyncio refuses it; other character devices cannot be polled through Node's sockets and
  * are refused too).
  */
-function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket, bridge: OnreadBridge | null, watchReader: boolean } {
+function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket, onread: boolean, watchReader: boolean } {
   if (pipe instanceof net.Socket) {
     validateOpenSocket(pipe, 'pipe')
     // asyncio watches a write pipe's fd for readability: a socket that can read tells us
     // when its reader went away
-    return { socket: pipe, bridge: null, watchReader: direction === 'write' && pipe.readable }
+    return { socket: pipe, onread: false, watchReader: direction === 'write' && pipe.readable }
   }
   // a closed stream is a state error whatever its kind (on Bun a child's stdio is not a socket)
   if (pipe instanceof stream.Stream && (pipe as stream.Readable).destroyed) throw new InvalidStateError('pipe is closed')
   if (isBunChildStdio(pipe, direction)) {
-    return { socket: pipe as unknown as net.Socket, bridge: null, watchReader: false }
+    return { socket: pipe as unknown as net.Socket, onread: false, watchReader: false }
   }
   if (typeof pipe !== 'number') {
     throw invalidArgType('pipe must be a file descriptor or a net.Socket over one (process.stdin, a child\'s stdio, ...)')
@@ -48,17 +48,16 @@ function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket,
   const st = fs.fstatSync(pipe)
   if (st.isFIFO() || st.isSocket()) {
     if (direction === 'read') {
-      const bridge = new OnreadBridge()
-      const socket = new net.Socket({ fd: pipe, readable: true, writable: false, onread: bridge.onread } as net.SocketConstructorOpts)
-      return { socket, bridge, watchReader: false }
+      const socket = new net.Socket({ fd: pipe, readable: true, writable: false, onread: ONREAD } as net.SocketConstructorOpts)
+      return { socket, onread: true, watchReader: false }
     }
     // A socket can tell us its reader went away (EOF on read); a FIFO's write end cannot.
     const socket = new net.Socket({ fd: pipe, readable: st.isSocket(), writable: true })
-    return { socket, bridge: null, watchReader: st.isSocket() }
+    return { socket, onread: false, watchReader: st.isSocket() }
   }
   if (st.isCharacterDevice() && tty.isatty(pipe)) {
     const socket = direction === 'read' ? new tty.ReadStream(pipe) : new tty.WriteStream(pipe)
-    return { socket, bridge: null, watchReader: false }
+    return { socket, onread: false, watchReader: false }
   }
   throw notAPipe()
 }
@@ -74,12 +73,12 @@ function isBunChildStdio (pipe: unknown, direction: Direction): pipe is stream.R
 
 function openPipe<P extends StreamProtocol> (factory: ProtocolFactory<P>, pipe: unknown, direction: Direction): Promise<[StreamTransport, P]> {
   validateFactory(factory)
-  const { socket, bridge, watchReader } = pipeSocket(pipe, direction)
-  return traceConnect({ family: 'pipe', direction, pipe }, () => startPipe(factory, pipe, socket, bridge, watchReader, direction))
+  const { socket, onread, watchReader } = pipeSocket(pipe, direction)
+  return traceConnect({ family: 'pipe', direction, pipe }, () => startPipe(factory, pipe, socket, onread, watchReader, direction))
 }
 
 async function startPipe<P extends StreamProtocol> (
-  factory: ProtocolFactory<P>, pipe: unknown, socket: net.Socket, bridge: OnreadBridge | null, watchReader: boolean,
+  factory: ProtocolFactory<P>, pipe: unknown, socket: net.Socket, onread: boolean, watchReader: boolean,
   direction: Direction,
 ): Promise<[StreamTransport, P]> {
   let protocol: P
@@ -90,7 +89,7 @@ async function startPipe<P extends StreamProtocol> (
     throw err
   }
   const transport = new StreamTransport(direction === 'read'
-    ? { socket, protocol, kind: READ_PIPE, bridge, extra: { pipe: socket } }
+    ? { socket, protocol, kind: READ_PIPE, onread, extra: { pipe: socket } }
     : { socket, protocol, kind: WRITE_PIPE, watchReader, extra: { pipe: socket } })
   const error = transport.start()
   if (error !== null) throw error

@@ -6,7 +6,6 @@ import {
   publishConnectionMade,
 } from '@wireline/core/machinery'
 import type { AnyProtocol, ReadTransport, WriteTransport } from '@wireline/core'
-import type { OnreadBridge } from '@wireline/core/machinery'
 import { ReadSubprocessPipeProto, WriteSubprocessPipeProto } from './pipe-protocols.js'
 import type { PipeOwner } from './pipe-protocols.js'
 import type { SubprocessProtocolShape } from './protocol.js'
@@ -17,8 +16,8 @@ import type { Signal, SubprocessTransport } from './transport.js'
 export interface ChildStdio {
   stdin: net.Socket | null
   stdout: net.Socket | null
-  /** Set when stdout is our own socket pair (`stderr: 'stdout'`), read through this bridge. */
-  stdoutBridge?: OnreadBridge | null
+  /** True when stdout is our own socket pair (`stderr: 'stdout'`), which reads through `ONREAD`. */
+  stdoutOnread?: boolean
   stderr: net.Socket | null
 }
 
@@ -76,18 +75,18 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
       this.#openPipes++
     }
     if (stdio.stdout !== null) {
-      this.#pipes[1] = this.#readPipe(stdio.stdout, 1, stdio.stdoutBridge ?? null)
+      this.#pipes[1] = this.#readPipe(stdio.stdout, 1, stdio.stdoutOnread ?? false)
     }
     if (stdio.stderr !== null) {
-      this.#pipes[2] = this.#readPipe(stdio.stderr, 2, null)
+      this.#pipes[2] = this.#readPipe(stdio.stderr, 2, false)
     }
   }
 
-  #readPipe (socket: net.Socket, fd: number, bridge: OnreadBridge | null): StreamTransport {
+  #readPipe (socket: net.Socket, fd: number, onread: boolean): StreamTransport {
     // (Node resumes the stdio streams of a child that exited; core's pipe transport keeps a
     // paused pipe paused through that.)
     const pipe = new StreamTransport({
-      socket, protocol: new ReadSubprocessPipeProto(this, fd), kind: READ_PIPE, bridge, extra: { pipe: socket }, instrument: false,
+      socket, protocol: new ReadSubprocessPipeProto(this, fd), kind: READ_PIPE, onread, extra: { pipe: socket }, instrument: false,
     })
     this.#openPipes++
     return pipe

@@ -2,12 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { OnreadBridge } from '@wireline/core/machinery'
+import { ONREAD } from '@wireline/core/machinery'
 
-/** Our end of a socket pair (read through `bridge`), and the end handed to the child. */
+/** Our end of a socket pair (it reads through `ONREAD`), and the end handed to the child. */
 export interface SocketPair {
   ours: net.Socket
-  bridge: OnreadBridge
   theirs: net.Socket
 }
 
@@ -28,8 +27,7 @@ export async function unixSocketPair (): Promise<SocketPair> {
       server.listen(path, () => { server.off('error', reject); resolve() })
     })
     const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
-    const bridge = new OnreadBridge()
-    const ours = net.connect({ path, onread: bridge.onread })
+    const ours = net.connect({ path, onread: ONREAD })
     try {
       await new Promise<void>((resolve, reject) => {
         ours.once('error', reject)
@@ -40,7 +38,7 @@ export async function unixSocketPair (): Promise<SocketPair> {
       throw err
     }
     const theirs = await accepted
-    return { ours, bridge, theirs }
+    return { ours, theirs }
   } finally {
     server.close()
     await rm(dir, { recursive: true, force: true })

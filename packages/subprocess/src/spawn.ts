@@ -174,7 +174,7 @@ function launch<P extends SubprocessProtocolShape> (
   const transport = new ChildProcessTransport(child, protocol, {
     stdin: child.stdin as net.Socket | null,
     stdout: pair === null ? child.stdout as net.Socket | null : pair.ours,
-    stdoutBridge: pair?.bridge ?? null,
+    stdoutOnread: pair !== null,
     stderr: pair === null ? child.stderr as net.Socket | null : null,
   })
   const signal = o.signal

@@ -1,10 +1,9 @@
 import * as net from 'node:net'
-import type { Address } from '../transport.js'
 import {
   abortError, invalidArgType, validateDelay, validateNoNul, validatePort, validateSignal,
 } from './args.js'
 import { dns } from './builtins.js'
-import { OnreadBridge } from './onread-bridge.js'
+import { ONREAD } from './onread.js'
 
 /** Options of a TCP connection (asyncio `create_connection`'s keyword arguments). */
 export interface DialOptions {
@@ -22,16 +21,8 @@ export interface DialOptions {
 
 /** How `connectTCP` / `connectUnix` make their sockets. */
 export interface SocketOptions {
-  /** Read through the `onread` bridge (default); false for a socket TLS will wrap. */
+  /** Read through `ONREAD` (default); false for a socket TLS will wrap. */
   onread?: boolean
-}
-
-/** `[host, port]` of a connected TCP socket's two ends. */
-export function tcpExtra (socket: net.Socket): { peername: Address, sockname: Address } {
-  return {
-    peername: [socket.remoteAddress ?? '', socket.remotePort ?? 0],
-    sockname: [socket.localAddress ?? '', socket.localPort ?? 0],
-  }
 }
 
 function validateLocalAddr (value: unknown): [string, number] | null {
@@ -82,7 +73,7 @@ export function combineErrors (errors: Error[]): Error {
   return code === undefined ? aggregate : Object.assign(aggregate, { code })
 }
 
-type OnConnected<T> = (socket: net.Socket, bridge: OnreadBridge | null) => T
+type OnConnected<T> = (socket: net.Socket, onread: boolean) => T
 
 /**
  * Connects to `host:port` (every address it resolves to, in turn or staggered) and calls
@@ -154,14 +145,14 @@ export async function connectTCP<T> (
     }
 
     const attempt = (remote: Resolved, localAddress: string | undefined, localPort: number | undefined): void => {
-      const bridge = how.onread === false ? null : new OnreadBridge()
+      const onread = how.onread !== false
       const socket = net.connect({
         host: remote.address,
         port,
         family: remote.family,
         localAddress,
         localPort,
-        onread: bridge?.onread,
+        onread: onread ? ONREAD : undefined,
         allowHalfOpen: true,
         noDelay: true,
         autoSelectFamily: false,
@@ -186,7 +177,7 @@ export async function connectTCP<T> (
         }
         finish()
         try {
-          resolvePromise(onConnected(socket, bridge))
+          resolvePromise(onConnected(socket, onread))
         } catch (err) {
           rejectPromise(err)
         }
@@ -206,8 +197,8 @@ export async function connectUnix<T> (
   const signal = options.signal ?? null
   if (aborted(signal)) throw abortError(signal)
   return await new Promise<T>((resolvePromise, rejectPromise) => {
-    const bridge = how.onread === false ? null : new OnreadBridge()
-    const socket = net.connect({ path, onread: bridge?.onread, allowHalfOpen: true })
+    const onread = how.onread !== false
+    const socket = net.connect({ path, onread: onread ? ONREAD : undefined, allowHalfOpen: true })
     const onAbort = (): void => {
       cleanup()
       socket.destroy()
@@ -221,7 +212,7 @@ export async function connectUnix<T> (
     const onConnect = (): void => {
       cleanup()
       try {
-        resolvePromise(onConnected(socket, bridge))
+        resolvePromise(onConnected(socket, onread))
       } catch (err) {
         rejectPromise(err)
       }

@@ -10,9 +10,10 @@ import {
 } from './args.js'
 import { dns } from './builtins.js'
 import { validateOpenSocket } from './open-socket.js'
-import { connectTCP, connectUnix, parseConnectionOptions, tcpExtra } from './dial.js'
+import { connectTCP, connectUnix, parseConnectionOptions } from './dial.js'
+import { tcpAddresses, tcpExtra } from './socket-addresses.js'
+import type { TcpAddresses } from './socket-addresses.js'
 import type { DialOptions } from './dial.js'
-import type { OnreadBridge } from './onread-bridge.js'
 import { checkServerSupport, makeServer, serverSettings } from './server.js'
 import type { AcceptHandler, ListenSpec, Server } from './server.js'
 import { StreamTransport } from './stream-transport.js'
@@ -76,7 +77,7 @@ export const OPTION_NAMES = {
 /** How a connected socket becomes a transport: its kind, extra info, and owner. */
 interface TransportSetup {
   kind: TransportKind
-  extra: Record<string, unknown>
+  extra: Readonly<Record<string, unknown>> | TcpAddresses
   owner?: TransportOwner | null
 }
 
@@ -86,7 +87,7 @@ interface TransportSetup {
  * back in `error` (the transport is being aborted and will call `connectionLost(error)`).
  */
 function makeTransport<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, socket: net.Socket, bridge: OnreadBridge | null, setup: TransportSetup,
+  factory: ProtocolFactory<P>, socket: net.Socket, onread: boolean, setup: TransportSetup,
 ): { transport: StreamTransport, protocol: P, error: Error | null } {
   let protocol: P
   try {
@@ -95,14 +96,14 @@ function makeTransport<P extends AnyProtocol> (
     socket.destroy()
     throw err
   }
-  const transport = new StreamTransport({ socket, protocol, bridge, kind: setup.kind, extra: setup.extra, owner: setup.owner })
+  const transport = new StreamTransport({ socket, protocol, onread, kind: setup.kind, extra: setup.extra, owner: setup.owner })
   return { transport, protocol, error: transport.start() }
 }
 
 function connected<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, socket: net.Socket, bridge: OnreadBridge | null, setup: TransportSetup,
+  factory: ProtocolFactory<P>, socket: net.Socket, onread: boolean, setup: TransportSetup,
 ): [Transport, P] {
-  const { transport, protocol, error } = makeTransport(factory, socket, bridge, setup)
+  const { transport, protocol, error } = makeTransport(factory, socket, onread, setup)
   if (error !== null) throw error
   return [transport, protocol]
 }
@@ -147,12 +148,12 @@ async function connectTo<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, h: string, p: number, opts: DialOptions, tlsSettings: ClientTLSSettings | null,
 ): Promise<[Transport, P]> {
   if (tlsSettings === null) {
-    return await connectTCP(h, p, opts, (socket, bridge) =>
-      connected(factory, socket, bridge, { kind: TCP, extra: tcpExtra(socket) }))
+    return await connectTCP(h, p, opts, (socket, onread) =>
+      connected(factory, socket, onread, { kind: TCP, extra: tcpExtra(socket) }))
   }
   const raw = await connectTCP(h, p, opts, rawForTls, { onread: false })
   const socket = await clientHandshake(raw, tlsSettings, opts.signal)
-  return connected(factory, socket, null, tlsSetup(socket, tlsSettings.secureContext, tcpExtra(socket)))
+  return connected(factory, socket, false, tlsSetup(socket, tlsSettings.secureContext, tcpAddresses(socket)))
 }
 
 /** asyncio `loop.create_unix_connection(factory, path)`; with `ssl`, `serverHostname` is required. */
@@ -172,21 +173,20 @@ async function connectToPath<P extends AnyProtocol> (
 ): Promise<[Transport, P]> {
   const addresses = { peername: at, sockname: '' }
   if (tlsSettings === null) {
-    return await connectUnix(at, { signal }, (socket, bridge) =>
-      connected(factory, socket, bridge, { kind: UNIX, extra: addresses }))
+    return await connectUnix(at, { signal }, (socket, onread) =>
+      connected(factory, socket, onread, { kind: UNIX, extra: addresses }))
   }
   const raw = await connectUnix(at, { signal }, rawForTls, { onread: false })
   const socket = await clientHandshake(raw, tlsSettings, signal)
-  return connected(factory, socket, null, tlsSetup(socket, tlsSettings.secureContext, addresses))
+  return connected(factory, socket, false, tlsSetup(socket, tlsSettings.secureContext, addresses))
 }
 
 function acceptWith<P extends AnyProtocol> (factory: ProtocolFactory<P>, secureContext: tls.SecureContext | null): AcceptHandler {
-  return (socket, bridge, spec, owner) => {
-    const addresses = spec.kind === 'tcp' ? tcpExtra(socket) : { peername: '', sockname: spec.path }
-    const setup: TransportSetup = secureContext === null
-      ? { kind: spec.kind === 'tcp' ? TCP : UNIX, extra: addresses }
-      : tlsSetup(socket as tls.TLSSocket, secureContext, addresses)
-    const { transport } = makeTransport(factory, socket, bridge, { ...setup, owner })
+  return (socket, onread, spec, owner) => {
+    const setup: TransportSetup = secureContext !== null
+      ? tlsSetup(socket as tls.TLSSocket, secureContext, spec.kind === 'tcp' ? tcpAddresses(socket) : { peername: '', sockname: spec.path })
+      : spec.kind === 'tcp' ? { kind: TCP, extra: tcpExtra(socket) } : { kind: UNIX, extra: { peername: '', sockname: spec.path } }
+    const { transport } = makeTransport(factory, socket, onread, { ...setup, owner })
     return transport
   }
 }
@@ -300,12 +300,12 @@ async function wrapConnected<P extends AnyProtocol> (
 ): Promise<[Transport, P]> {
   if (signal?.aborted === true) throw abortError(signal)
   const isTCP = socket.remoteAddress !== undefined
-  const addresses = isTCP ? tcpExtra(socket) : { peername: '', sockname: '' }
   if (isTCP) socket.setNoDelay(true)
   if (secureSettings === null) {
     socket.allowHalfOpen = true
-    return connected(factory, socket, null, { kind: isTCP ? TCP : UNIX, extra: addresses })
+    return connected(factory, socket, false, isTCP ? { kind: TCP, extra: tcpExtra(socket) } : { kind: UNIX, extra: { peername: '', sockname: '' } })
   }
+  const addresses = isTCP ? tcpAddresses(socket) : { peername: '', sockname: '' }
   // Aborted during the handshake: the socket is destroyed under it, which ends it.
   const onAbort = (): void => { socket.destroy() }
   signal?.addEventListener('abort', onAbort, { once: true })
@@ -318,6 +318,6 @@ async function wrapConnected<P extends AnyProtocol> (
   } finally {
     signal?.removeEventListener('abort', onAbort)
   }
-  return connected(factory, secured, null, tlsSetup(secured, secureSettings.secureContext, addresses))
+  return connected(factory, secured, false, tlsSetup(secured, secureSettings.secureContext, addresses))
 }
 

@@ -5,7 +5,7 @@
  *
  * - The byte-stream transport: `StreamTransport` (state machine and lifecycle, over a write
  *   path and a read path), made with a `TransportKind` (`TCP`, `UNIX`, `TLS`, `READ_PIPE`,
- *   `WRITE_PIPE`), the `OnreadBridge` for sockets that read into reused memory, and the
+ *   `WRITE_PIPE`), `ONREAD` for sockets that read into reused memory, and the
  *   hand-over hooks that `startTls` and `sendfile` use.
  * - The connection and server functions that `@wireline/stream` and `@wireline/buffered` both
  *   export, generic over the protocol (asyncio has one `create_connection` for both and picks
@@ -16,12 +16,12 @@
  */
 export { StreamTransport } from './stream-transport.js'
 export type { StreamTransportOptions, TransportOwner } from './transport-options.js'
+export type { TcpAddresses } from './socket-addresses.js'
 export type { SendfileSession, UpgradeState } from './handover.js'
 export type { FlowState } from './write-path.js'
 export { READ_PIPE, TCP, TLS, UNIX, WRITE_PIPE } from './transport-kinds.js'
 export type { TransportKind } from './transport-kinds.js'
-export { OnreadBridge } from './onread-bridge.js'
-export type { ReadSink } from './onread-bridge.js'
+export { ONREAD } from './onread.js'
 export { setSocketWriteFastPath } from './write-path.js'
 export { setAcceptedSocketFastPath } from './accept.js'
 export { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from './limits.js'

@@ -4,8 +4,8 @@ import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from '..
 import { asError } from './args.js'
 import { toProtocolBuffer } from './bytes.js'
 import { COPY_READ_MAX, READ_BUFFER_SIZE } from './limits.js'
-import { isSharedReadBuffer, sharedReadBuffer } from './onread-bridge.js'
-import type { OnreadBridge, ReadSink } from './onread-bridge.js'
+import { bindReadSink, isSharedReadBuffer, readSinkOf, sharedReadBuffer } from './onread.js'
+import type { ReadSink } from './onread.js'
 import type { TransportKind } from './transport-kinds.js'
 
 /** A protocol as the read path drives it: stream callbacks, and the buffered ones if it has them. */
@@ -27,11 +27,11 @@ export interface ReadHost {
  * The read side of a byte-stream transport: where bytes arrive and how they reach the protocol
  * (asyncio `_SelectorSocketTransport._read_ready`, uvloop `UVStream.__uv_stream_on_read`).
  *
- * Routes in: through the `onread` bridge into memory that is reused (the read buffer all
+ * Routes in: through `ONREAD` into memory that is reused (the read buffer all
  * sockets share, copied out at once; after a large read, a buffer of the transport's own,
  * handed over whole for the next large one; see `COPY_READ_MAX`), or into the buffered
  * protocol's own buffer; or from `'data'` events where Node gives no choice (TLS, accepted
- * sockets it cannot re-wrap, pipes it made). Delivery follows the current protocol:
+ * sockets it cannot adopt, pipes it made). Delivery follows the current protocol:
  * `dataReceived` for a stream protocol, `getBuffer`/`bufferUpdated` for a buffered one,
  * decided again after every `setProtocol`.
  *
@@ -60,30 +60,42 @@ export class ReadPath implements ReadSink {
   #heldScheduled = false
   /** Closing: what still arrives is read and dropped (see `discardInput()`). */
   #discarding = false
-  /** The socket's 'data' and 'resume' listeners, on the 'data' route only. */
-  #dataListeners: { data: (chunk: Buffer) => void, resume: () => void } | null = null
+  /** Reads come from `'data'` events (not through `ONREAD`). */
+  readonly #dataRoute: boolean
 
-  constructor (socket: net.Socket, host: ReadHost, kind: TransportKind, bridge: OnreadBridge | null) {
+  /**
+   * `onread`: the socket reads through `ONREAD` (created with it, or adopted); else through
+   * its `'data'` events. Either way the socket's listeners are functions every read path
+   * shares, which find this one through the socket (memory per connection).
+   */
+  constructor (socket: net.Socket, host: ReadHost, kind: TransportKind, onread: boolean) {
     this.#socket = socket
     this.#host = host
     this.#kind = kind
     this.#buffered = isBuffered(host.getProtocol())
-    socket.on('end', this.#onEnd)
-    if (bridge === null) {
+    this.#dataRoute = !onread
+    bindReadSink(socket, this)
+    socket.on('end', ReadPath.#onSocketEnd)
+    if (!onread) {
       // 'data' mode: paused until connectionMade has run, then flowing while reading is
       // wanted. Node itself resumes some streams (a child's stdio once it exited): the
       // 'resume' listener keeps a paused transport paused.
       socket.pause()
-      // Made only on this route: an onread socket never needs them (memory per connection).
-      const listeners = this.#dataListeners = {
-        data: (chunk: Buffer): void => { this.#onChunk(chunk) },
-        resume: (): void => { this.#onResume() },
-      }
-      socket.on('data', listeners.data)
-      socket.on('resume', listeners.resume)
-    } else {
-      bridge.bind(this)
+      socket.on('data', ReadPath.#onSocketData)
+      socket.on('resume', ReadPath.#onSocketResume)
     }
+  }
+
+  static readonly #onSocketEnd = function (this: net.Socket): void {
+    (readSinkOf(this) as ReadPath).#onEnd()
+  }
+
+  static readonly #onSocketData = function (this: net.Socket, chunk: Buffer): void {
+    (readSinkOf(this) as ReadPath).#onChunk(chunk)
+  }
+
+  static readonly #onSocketResume = function (this: net.Socket): void {
+    (readSinkOf(this) as ReadPath).#onResume()
   }
 
   /** The protocol changed: pick the delivery that fits it. */
@@ -175,11 +187,10 @@ export class ReadPath implements ReadSink {
   /** Stops listening to the socket and returns held bytes to it, for the transport that takes over (startTls). */
   detach (): void {
     const socket = this.#socket
-    socket.off('end', this.#onEnd)
-    const listeners = this.#dataListeners
-    if (listeners !== null) {
-      socket.off('data', listeners.data)
-      socket.off('resume', listeners.resume)
+    socket.off('end', ReadPath.#onSocketEnd)
+    if (this.#dataRoute) {
+      socket.off('data', ReadPath.#onSocketData)
+      socket.off('resume', ReadPath.#onSocketResume)
     }
     const held = this.#held
     if (held !== null) socket.unshift(Buffer.from(held.buffer, held.byteOffset, held.byteLength))
@@ -208,7 +219,7 @@ export class ReadPath implements ReadSink {
     })
   }
 
-  /** The buffer Node reads into next (the onread bridge asks before every read). */
+  /** The buffer Node reads into next (`ONREAD` asks after every read). */
   nextReadBuffer (): Uint8Array {
     const protocol = this.#host.getProtocol() as ReadingProtocol | null
     if (this.#buffered && protocol !== null && this.#wantRead() && this.#held === null) {
@@ -358,7 +369,7 @@ export class ReadPath implements ReadSink {
     this.#socket.pause()
   }
 
-  readonly #onEnd = (): void => {
+  #onEnd (): void {
     if (this.#host.isClosing()) return
     if (this.#paused || this.#held !== null) {
       // Node may announce the end after a pause that came with the last chunk; asyncio would

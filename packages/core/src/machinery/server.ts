@@ -8,7 +8,6 @@ import type { Address } from '../transport.js'
 import { adoptAcceptedSocket } from './accept.js'
 import { checkOptionNames, invalidArgType, outOfRange, validateOptions, validateSignal } from './args.js'
 import { tls as loadTls } from './builtins.js'
-import type { OnreadBridge } from './onread-bridge.js'
 import type { StreamTransport } from './stream-transport.js'
 import type { TransportOwner } from './transport-options.js'
 import type { ServerTLSSettings } from './tls-options.js'
@@ -30,7 +29,7 @@ export type ListenSpec =
  * connection was dropped (factory failed, handshake failed, ...). May return a promise.
  */
 export type AcceptHandler = (
-  socket: net.Socket, bridge: OnreadBridge | null, spec: ListenSpec, owner: TransportOwner,
+  socket: net.Socket, onread: boolean, spec: ListenSpec, owner: TransportOwner,
 ) => StreamTransport | null | Promise<StreamTransport | null>
 
 export interface ServerSettings {
@@ -53,6 +52,9 @@ export function reusePortSupported (): boolean {
  * public constructor.
  */
 export let makeServer: (specs: ListenSpec[], settings: ServerSettings, accept: AcceptHandler) => Promise<Server>
+
+/** Keeps a socket's error from crashing the process until a transport listens to it. */
+function guard (): void {}
 
 function describeSocket (spec: ListenSpec, socket: net.Socket): string {
   return spec.kind === 'unix' ? spec.path : `${socket.localAddress ?? spec.host ?? '*'}:${socket.localPort ?? spec.port}`
@@ -193,32 +195,29 @@ export class Server implements AsyncDisposable {
       socket.destroy()
       return
     }
-    const { socket: adopted, bridge } = this.#settings.tls === null
-      ? adoptAcceptedSocket(socket, spec.kind === 'tcp')
-      : { socket, bridge: null }
+    const onread = this.#settings.tls === null && adoptAcceptedSocket(socket)
     // Until a transport owns it, a socket error must not crash the process.
-    const guard = (): void => {}
-    adopted.on('error', guard)
+    socket.on('error', guard)
     this.#pending++
     let result: StreamTransport | null | Promise<StreamTransport | null>
     try {
-      result = this.#accept(adopted, bridge, spec, this.#owner)
+      result = this.#accept(socket, onread, spec, this.#owner)
     } catch (exception) {
       this.#pending--
-      adopted.destroy()
-      callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, adopted)}`, exception, server: this })
+      socket.destroy()
+      callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, socket)}`, exception, server: this })
       this.#wake()
       return
     }
     const settle = (): void => {
       this.#pending--
-      adopted.off('error', guard)
+      socket.off('error', guard)
       this.#wake()
     }
     if (result instanceof Promise) {
       result.then(() => settle(), (exception: unknown) => {
-        adopted.destroy()
-        callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, adopted)}`, exception, server: this })
+        socket.destroy()
+        callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, socket)}`, exception, server: this })
         settle()
       })
     } else {

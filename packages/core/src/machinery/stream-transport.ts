@@ -7,6 +7,7 @@ import { kTransport } from '../transport.js'
 import type { Transport, WriteBufferLimits, WriteData } from '../transport.js'
 import { asError, checkProtocol } from './args.js'
 import { toBuffer, toBuffers } from './bytes.js'
+import { TcpAddresses } from './socket-addresses.js'
 import { connectionLostError, systemError, upgradeAbortedError } from './system-errors.js'
 import { WritePathSession } from './handover.js'
 import type { SendfileSession, UpgradeState } from './handover.js'
@@ -31,7 +32,7 @@ import type { StreamTransportOptions, TransportOwner } from './transport-options
 export class StreamTransport implements Transport {
   readonly #socket: net.Socket
   readonly #kind: TransportKind
-  readonly #extra: Record<string, unknown>
+  #extra: Readonly<Record<string, unknown>> | TcpAddresses
   readonly #owner: TransportOwner | null
   readonly #reader: ReadPath | null
   readonly #writer: WritePath
@@ -60,12 +61,15 @@ export class StreamTransport implements Transport {
     this.#kind = kind
     this.#protocol = options.protocol
     this.#owner = options.owner ?? null
-    this.#extra = { ...options.extra, socket }
+    this.#extra = options.extra ?? NO_EXTRA
     this.#instrumented = options.instrument ?? true
     this.#writer = new WritePath(socket, this, this, options.flowState ?? null)
-    socket.on('error', this.#onError)
-    socket.on('close', this.#onClose)
-    this.#reader = kind.readable ? new ReadPath(socket, this, kind, options.bridge ?? null) : null
+    // The socket's listeners are functions every transport shares; they find this one
+    // through the socket (a closure per listener and connection adds up at 10,000).
+    ;(socket as unknown as TransportHolder)[kStreamTransport] = this
+    socket.on('error', StreamTransport.#onSocketError)
+    socket.on('close', StreamTransport.#onSocketClose)
+    this.#reader = kind.readable ? new ReadPath(socket, this, kind, options.onread ?? false) : null
     if (!kind.readable && options.watchReader === true) {
       socket.on('end', () => { this.#onReaderGone() }) // write pipes only: not a field every transport carries
       socket.on('data', ignore)
@@ -124,7 +128,10 @@ export class StreamTransport implements Transport {
   }
 
   getExtraInfo (name: string, defaultValue?: unknown): any {
-    const value = this.#extra[name]
+    if (name === 'socket') return this.#socket
+    // A TCP transport's addresses become extra info when first asked for (see `TcpAddresses`).
+    if (this.#extra instanceof TcpAddresses) this.#extra = this.#extra.toExtra()
+    const value = (this.#extra as Readonly<Record<string, unknown>>)[name]
     return value === undefined ? defaultValue : value
   }
 
@@ -298,8 +305,8 @@ export class StreamTransport implements Transport {
     // Given up while the flush ended (the socket destroyed under it): no hand-over; the
     // socket's 'close' brings connectionLost(thatError).
     if (socket.destroyed) throw this.#lostError ?? connectionLostError()
-    socket.off('error', this.#onError)
-    socket.off('close', this.#onClose)
+    socket.off('error', StreamTransport.#onSocketError)
+    socket.off('close', StreamTransport.#onSocketClose)
     this.#reader?.detach()
     const flowState: FlowState = { paused: this.#writer.flow.paused, limits: this.#writer.flow.getLimits() }
     this.#writer.discard()
@@ -354,7 +361,7 @@ export class StreamTransport implements Transport {
     // Bun's child stdio (streams, not sockets) hold 'close' back until a write in flight ends
     // or the child closes its end, which a child that does not read never does: the
     // transport is done all the same.
-    if (this.#writer.selfCounted) setImmediate(this.#onClose)
+    if (this.#writer.selfCounted) setImmediate(() => { this.#onClose() })
   }
 
   #finishClose (): void {
@@ -363,7 +370,7 @@ export class StreamTransport implements Transport {
     if (this.#reader?.settleDeferredClose() === true) return
     endSocket(this.#socket, this.#kind)
     // Bun's child stdio: see #destroy
-    if (this.#kind.closeMode === 'destroy' && this.#writer.selfCounted) setImmediate(this.#onClose)
+    if (this.#kind.closeMode === 'destroy' && this.#writer.selfCounted) setImmediate(() => { this.#onClose() })
   }
 
   #onReaderGone (): void {
@@ -375,7 +382,15 @@ export class StreamTransport implements Transport {
     }
   }
 
-  readonly #onError = (err: Error): void => {
+  static readonly #onSocketError = function (this: net.Socket, err: Error): void {
+    (this as unknown as TransportHolder)[kStreamTransport]!.#onError(err)
+  }
+
+  static readonly #onSocketClose = function (this: net.Socket): void {
+    (this as unknown as TransportHolder)[kStreamTransport]!.#onClose()
+  }
+
+  #onError (err: Error): void {
     // A socket error ends the connection; connectionLost(err) follows from 'close'. Node
     // does not always destroy the socket itself (a TLS alert after the handshake), so do it.
     this.#lostError ??= err
@@ -389,7 +404,7 @@ export class StreamTransport implements Transport {
     this.#onClose()
   }
 
-  readonly #onClose = (): void => {
+  #onClose (): void {
     if (this.#lost) return
     if (!this.#closing && this.#reader?.holdsInput() === true) {
       // A pipe's reader can end (and Node close it) while the protocol has reading paused
@@ -424,3 +439,10 @@ export class StreamTransport implements Transport {
 }
 
 function ignore (): void {}
+
+const NO_EXTRA: Readonly<Record<string, unknown>> = Object.freeze({})
+
+/** The transport of a socket, kept on the socket for the shared listeners. */
+const kStreamTransport = Symbol('wireline.streamTransport')
+
+interface TransportHolder { [kStreamTransport]?: StreamTransport }

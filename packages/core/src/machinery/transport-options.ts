@@ -1,6 +1,6 @@
 import type * as net from 'node:net'
 import type { AnyProtocol } from '../protocol.js'
-import type { OnreadBridge } from './onread-bridge.js'
+import type { TcpAddresses } from './socket-addresses.js'
 import type { StreamTransport } from './stream-transport.js'
 import type { TransportKind } from './transport-kinds.js'
 import type { FlowState } from './write-path.js'
@@ -20,10 +20,13 @@ export interface StreamTransportOptions {
   protocol: AnyProtocol
   /** What kind of transport this is: its sides and how its ends behave. */
   kind: TransportKind
-  /** Present when the socket was created with `bridge.onread`: reads come through it. */
-  bridge?: OnreadBridge | null
-  /** Extra-info values, captured now; `socket` is added. */
-  extra?: Record<string, unknown>
+  /** True when the socket reads through `ONREAD` (created with it, or adopted); else `'data'` events. */
+  onread?: boolean
+  /**
+   * Extra-info values, captured now, kept as given (not copied); `socket` is added. A TCP
+   * transport's `TcpAddresses` become `peername` and `sockname` when first asked for.
+   */
+  extra?: Readonly<Record<string, unknown>> | TcpAddresses
   /**
    * A write-only transport over a socket that can also read (a socketpair end): watch it for
    * the reader going away (its EOF), as asyncio polls a write pipe. Gone with nothing

@@ -73,7 +73,8 @@ export class WritePath {
   readonly #selfCounted: boolean
   #unconfirmed = 0
 
-  #queue: Buffer[] = []
+  /** Buffers waiting for the write in flight; null when none (most of the time: no array per connection). */
+  #queue: Buffer[] | null = null
   #queued = 0
   /** Bytes of the direct write in flight (0: none); the socket's `writableLength` counts the others. */
   #inFlight = 0
@@ -90,7 +91,7 @@ export class WritePath {
   constructor (socket: net.Socket, host: WriteHost, transport: unknown, flowState: FlowState | null) {
     this.#socket = socket
     this.#host = host
-    this.flow = new WriteFlowControl({ flowProtocol: () => (this.#sendfile ? null : host.getProtocol()) }, transport)
+    this.flow = new WriteFlowControl(this, transport)
     if (flowState !== null) this.flow.carryOver(flowState.paused, flowState.limits)
     // libuv's own stream handles (TCP, Pipe) tell how much of a write in flight is unsent;
     // others (TLS) do not, and then the whole write in flight counts.
@@ -99,6 +100,11 @@ export class WritePath {
     this.#exactQueue = typeof handle?.writeQueueSize === 'number' && (kind === 'TCP' || kind === 'Pipe')
     this.#direct = canWriteDirect(socket, this.#exactQueue)
     this.#selfCounted = !(socket instanceof net.Socket)
+  }
+
+  /** The protocol that gets `pauseWriting` / `resumeWriting`: none while a sendfile runs (the flow-control host). */
+  flowProtocol (): AnyProtocol | null {
+    return this.#sendfile ? null : this.#host.getProtocol()
   }
 
   /** The stream is not a `net.Socket` and its writes are counted here (Bun's child stdin). */
@@ -110,10 +116,10 @@ export class WritePath {
 
   /** Sends (or queues) one non-empty buffer, then pauses the protocol if that crossed the mark. */
   send (buf: Buffer): void {
-    if (this.#queue.length === 0 && this.#idle()) {
+    if (this.#queue === null && this.#idle()) {
       this.#writeOne(buf)
     } else {
-      this.#queue.push(buf)
+      (this.#queue ??= []).push(buf)
       this.#queued += buf.length
     }
     if (!this.flow.paused) this.flow.maybePause(this.size())
@@ -121,11 +127,12 @@ export class WritePath {
 
   /** Sends non-empty buffers as one batch (one vectored write when nothing is in flight). */
   sendMany (bufs: Buffer[]): void {
-    if (this.#queue.length === 0 && this.#idle()) {
+    if (this.#queue === null && this.#idle()) {
       this.#submit(bufs)
     } else {
+      const queue = this.#queue ??= []
       for (const buf of bufs) {
-        this.#queue.push(buf)
+        queue.push(buf)
         this.#queued += buf.length
       }
     }
@@ -142,13 +149,13 @@ export class WritePath {
 
   /** Nothing is buffered or in flight. */
   isEmpty (): boolean {
-    return this.#queue.length === 0 && this.#idle()
+    return this.#queue === null && this.#idle()
   }
 
   /** Drops the buffer for good (abort, a socket error, the connection lost). */
   discard (): void {
     this.#discarded = true
-    this.#queue = []
+    this.#queue = null
     this.#queued = 0
   }
 
@@ -196,40 +203,36 @@ export class WritePath {
     this.#inFlight = buf.length
     this.#submitting = true
     try {
-      (this.#socket as unknown as { _writeGeneric: DirectWriter })._writeGeneric(false, buf, 'buffer', this.#onDirectWritten)
+      (this.#socket as unknown as { _writeGeneric: DirectWriter })._writeGeneric(false, buf, 'buffer', this.#onWritten)
     } finally {
       this.#submitting = false
     }
   }
 
   /**
-   * A direct write completed: at once (inside `_writeGeneric`, when the kernel took it whole)
-   * or later. A failed write destroys the socket with the error, as the Writable does, and
-   * `connectionLost(err)` follows from its events.
+   * A write completed. A direct write completes at once (inside `_writeGeneric`, when the
+   * kernel took it whole) or later; one through the socket's `write()` on a later tick. A
+   * failed direct write destroys the socket with the error, as the Writable does for its own,
+   * and `connectionLost(err)` follows from its events. One callback for both routes: one
+   * closure per connection.
    */
-  readonly #onDirectWritten = (err?: Error | null): void => {
+  readonly #onWritten = (err?: Error | null): void => {
     this.#inFlight = 0
     if (err != null) {
-      this.#socket.destroy(err)
+      if (this.#direct) this.#socket.destroy(err)
       return
     }
     // Done at once: the code that submitted it carries on (the buffer is already accounted).
-    if (this.#submitting) return
-    this.#onWritten(null)
-  }
-
-  /** Called as each write completes (through the Writable: for a write done at once, on the next tick). */
-  readonly #onWritten = (err?: Error | null): void => {
-    if (err != null || this.#discarded) return
-    if (this.#queue.length > 0 && this.#idle()) this.#submitQueue()
+    if (this.#submitting || this.#discarded) return
+    if (this.#queue !== null && this.#idle()) this.#submitQueue()
     if (this.flow.paused) this.flow.maybeResume(this.size())
     if (this.#drainWaiters !== null && this.size() <= this.flow.low) this.#wakeDrainWaiters(null)
-    if (this.#queue.length === 0 && this.#idle()) this.#host.writeFlushed()
+    if (this.#queue === null && this.#idle()) this.#host.writeFlushed()
   }
 
   #submitQueue (): void {
-    const chunks = this.#queue
-    this.#queue = []
+    const chunks = this.#queue!
+    this.#queue = null
     this.#queued = 0
     this.#submit(chunks)
   }

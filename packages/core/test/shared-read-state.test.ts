@@ -1,0 +1,94 @@
+// What a connection no longer holds of its own (memory per connection, issue 12), checked for
+// what it must still do: addresses read from Node's socket when first asked for survive a
+// reset, and the one `onread` option every socket shares gives each read its own sink's memory.
+import * as net from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { createConnection, createServer } from '../src/machinery/index.js'
+import type { Transport } from '../src/index.js'
+import { Deferred, withTimeout } from '../src/testing/index.js'
+
+const T = 10_000
+
+describe('addresses of a TCP transport, not asked for until the connection is lost', () => {
+  it('are right in connectionLost after the peer reset the connection, on the server side and the client side', async () => {
+    const seen: Record<string, unknown> = {}
+    const lostServer = new Deferred<void>()
+    const server = await createServer(() => ({
+      connectionLost (this: { t?: Transport }, err: Error | null) {
+        seen.serverError = (err as NodeJS.ErrnoException | null)?.code
+        seen.serverPeer = this.t?.getExtraInfo('peername')
+        seen.serverSock = this.t?.getExtraInfo('sockname')
+        lostServer.resolve()
+      },
+      connectionMade (this: { t?: Transport }, t: Transport) { this.t = t },
+    }), '127.0.0.1', 0)
+    const [, port] = server.addresses()[0] as [string, number]
+    // the raw peer resets the server's connection
+    const raw = net.connect(port, '127.0.0.1')
+    await new Promise((resolve) => raw.once('connect', resolve))
+    const rawPort = raw.localPort
+    raw.resetAndDestroy()
+    await withTimeout(lostServer.promise, T, 'server connectionLost')
+    expect(seen).toMatchObject({ serverError: 'ECONNRESET', serverPeer: ['127.0.0.1', rawPort], serverSock: ['127.0.0.1', port] })
+
+    // a raw server resets the client's connection
+    const rawServer = net.createServer((s) => { s.once('data', () => { s.resetAndDestroy() }) })
+    await new Promise<void>((resolve) => rawServer.listen(0, '127.0.0.1', resolve))
+    const rawServerPort = (rawServer.address() as net.AddressInfo).port
+    const lostClient = new Deferred<unknown[]>()
+    let transport: Transport | undefined
+    await createConnection(() => ({
+      connectionMade (t: Transport) { transport = t; t.write('x') },
+      connectionLost () { lostClient.resolve([transport?.getExtraInfo('peername'), transport?.getExtraInfo('sockname')]) },
+    }), '127.0.0.1', rawServerPort)
+    const [peer, sock] = await withTimeout(lostClient.promise, T, 'client connectionLost')
+    expect(peer).toEqual(['127.0.0.1', rawServerPort])
+    expect((sock as [string, number])[0]).toBe('127.0.0.1')
+    expect((sock as [string, number])[1]).toBeGreaterThan(0)
+    // asked again: the same arrays (captured once)
+    expect(transport?.getExtraInfo('peername')).toBe(peer)
+    rawServer.close()
+    server.close()
+    await server.waitClosed()
+  })
+})
+
+describe('the onread option every socket shares', () => {
+  it('keeps each read in its own sink: a connection opened inside a buffered protocol\'s bufferUpdated reads its own bytes', async () => {
+    // Node asks the shared option for the next buffer right after each read, and also when a
+    // new socket gets its handle; the second must not take the first's buffer.
+    const payloadA = Buffer.alloc(200_000, 0x61)
+    const payloadB = Buffer.alloc(150_000, 0x62)
+    const rawServer = net.createServer((s) => {
+      s.once('data', (d) => { s.end(String(d) === 'A' ? payloadA : payloadB) })
+    })
+    await new Promise<void>((resolve) => rawServer.listen(0, '127.0.0.1', resolve))
+    const port = (rawServer.address() as net.AddressInfo).port
+    const gotA: Buffer[] = []
+    const gotB: Buffer[] = []
+    const doneA = new Deferred<void>()
+    const doneB = new Deferred<void>()
+    let opened = false
+    const bufA = new Uint8Array(4096)
+    const protoA = {
+      getBuffer () { return bufA },
+      bufferUpdated (n: number) {
+        gotA.push(Buffer.from(bufA.subarray(0, n)))
+        if (opened) return
+        opened = true
+        void createConnection(() => ({
+          connectionMade (t: Transport) { t.write('B') },
+          dataReceived (d: Buffer) { gotB.push(Buffer.from(d)) },
+          connectionLost () { doneB.resolve() },
+        }), '127.0.0.1', port)
+      },
+      connectionMade (t: Transport) { t.write('A') },
+      connectionLost () { doneA.resolve() },
+    }
+    await createConnection(() => protoA, '127.0.0.1', port)
+    await withTimeout(Promise.all([doneA.promise, doneB.promise]), T, 'both connections')
+    expect(Buffer.concat(gotA).equals(payloadA)).toBe(true)
+    expect(Buffer.concat(gotB).equals(payloadB)).toBe(true)
+    rawServer.close()
+  })
+})
