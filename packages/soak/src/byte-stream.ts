@@ -178,7 +178,8 @@ export async function runStream (rng: Random, plan: StreamPlan): Promise<Outcome
     return first
   }
   const pair: Pair = await makePair(plan.kind, factory, plan.protocol === 'buffered', log.made)
-  const t = await log.made
+  if (pair.upgraded !== undefined) log.transport = pair.upgraded
+  const t = pair.upgraded ?? await log.made
 
   // the peer: sends A, ends or resets; reads and sometimes stalls
   const peerGot: Buffer[] = []

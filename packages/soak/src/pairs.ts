@@ -19,7 +19,15 @@ export const STREAM_KINDS = [
   'tcp-client', 'tcp-server', 'tcp-server-data', 'tcp-accepted', 'unix-client', 'unix-server', 'tls-client',
   'tls-server', 'read-pipe', 'write-pipe',
 ] as const
-export type StreamKind = typeof STREAM_KINDS[number]
+
+/**
+ * TLS reached another way: an accepted socket handed to `connectAcceptedSocket` with `ssl`,
+ * and a plain TCP connection upgraded by `startTls`. Drawn as variants of the TLS kinds (see
+ * `kindOf`), so that adding them left every other seed the run it was.
+ */
+export const TLS_VARIANT_KINDS = ['tls-accepted', 'tls-upgraded'] as const
+
+export type StreamKind = typeof STREAM_KINDS[number] | typeof TLS_VARIANT_KINDS[number]
 
 export interface Pair {
   toTransport: Writable | null
@@ -30,6 +38,8 @@ export interface Pair {
   closed: Promise<void>
   /** Releases what the pair made (listeners, temp dirs, the child); idempotent. */
   cleanup(): Promise<void>
+  /** The transport to drive when it is not the one `connectionMade` got (after `startTls`). */
+  upgraded?: stream.Transport
 }
 
 type Factory = () => object
@@ -102,6 +112,31 @@ export async function makePair (kind: StreamKind, factory: Factory, buffer: bool
       const accepted = await next
       await fam.connectAcceptedSocket(f, accepted)
       return socketPair(client, async () => { raw.close() })
+    }
+    case 'tls-accepted': {
+      const raw = net.createServer({ allowHalfOpen: true })
+      await listen(raw, 0)
+      const next = nextConnection(raw)
+      const client = tls.connect({ ...clientTls(), host: '127.0.0.1', port: (raw.address() as net.AddressInfo).port })
+      await fam.connectAcceptedSocket(f, await next, { ssl: serverTls() })
+      return socketPair(client, async () => { raw.close() })
+    }
+    case 'tls-upgraded': {
+      // plain TCP first; then the peer's end turns TLS server while ours upgrades with startTls
+      const raw = net.createServer({ allowHalfOpen: true })
+      await listen(raw, 0)
+      const next = nextConnection(raw)
+      await fam.createConnection(f, '127.0.0.1', (raw.address() as net.AddressInfo).port)
+      const plain = await next
+      const before = await made as stream.Transport
+      // Node's way to start TLS on a server's socket: hand it to a tls.Server that never
+      // listens (a bare `new tls.TLSSocket(plain, { isServer: true })` never saw our end go
+      // away while it had writes pending)
+      const tlsServer = tls.createServer(serverTls())
+      const secured = new Promise<tls.TLSSocket>((resolve) => tlsServer.once('secureConnection', resolve))
+      tlsServer.emit('connection', plain)
+      const upgraded = await fam.startTls(before, before.getProtocol() as stream.Protocol, clientTls())
+      return { ...socketPair(await secured, async () => { raw.close() }), upgraded }
     }
     case 'unix-client':
     case 'unix-server': {

@@ -4,7 +4,7 @@ import { planStream, runStream } from './byte-stream.js'
 import { planDatagram, runDatagram } from './datagram.js'
 import { census, settle } from './handles.js'
 import type { Outcome } from './outcome.js'
-import { STREAM_KINDS } from './pairs.js'
+import { STREAM_KINDS, TLS_VARIANT_KINDS } from './pairs.js'
 import type { StreamKind } from './pairs.js'
 import { Random } from './random.js'
 import { planSubprocess, runSubprocess } from './subprocess.js'
@@ -12,7 +12,7 @@ import { bounded } from './timing.js'
 
 /** A run's kind: a byte-stream transport kind, UDP, or a child process's pipes. */
 export type RunKind = StreamKind | 'udp' | 'subprocess'
-export const RUN_KINDS: readonly RunKind[] = [...STREAM_KINDS, 'udp', 'subprocess']
+export const RUN_KINDS: readonly RunKind[] = [...STREAM_KINDS, ...TLS_VARIANT_KINDS, 'udp', 'subprocess']
 
 /** How one seed went. */
 export interface RunResult {
@@ -32,17 +32,27 @@ const RUN_DEADLINE = 20_000
 /** How long handles may take to go back to the baseline once the run is over. */
 const SETTLE = 3_000
 
-/** The kind a seed runs: mostly byte streams, each kind alike; some UDP and child processes. */
-export function kindOf (rng: Random, only?: RunKind): RunKind {
+/**
+ * The kind a seed runs: mostly byte streams, each kind alike; some UDP and child processes. A
+ * third of the TLS seeds take a TLS variant (`TLS_VARIANT_KINDS`): an accepted socket given
+ * to `connectAcceptedSocket`, a connection upgraded by `startTls`. That choice has its own
+ * generator, so the run's draws (and every seed of the other kinds) are what they were.
+ */
+export function kindOf (rng: Random, only?: RunKind, seed = 0): RunKind {
   if (only !== undefined) return only
   const family = rng.weighted({ stream: 16, udp: 2, subprocess: 1 })
-  return family === 'stream' ? rng.pick(STREAM_KINDS) : family
+  if (family !== 'stream') return family
+  const kind = rng.pick(STREAM_KINDS)
+  if ((kind !== 'tls-server' && kind !== 'tls-client') || !new Random(seed ^ TLS_VARIANT_SALT).chance(1 / 3)) return kind
+  return kind === 'tls-server' ? 'tls-accepted' : 'tls-upgraded'
 }
+
+const TLS_VARIANT_SALT = 0x715a
 
 /** Runs one seed (optionally forcing its kind) and checks it. Runs must not overlap. */
 export async function runSeed (seed: number, only?: RunKind): Promise<RunResult> {
   const rng = new Random(seed)
-  const kind = kindOf(rng, only)
+  const kind = kindOf(rng, only, seed)
   const baseline = census()
   const reports: ExceptionContext[] = []
   const previous = getExceptionHandler()
