@@ -62,7 +62,9 @@ function onRead (this: SinkHolder, nread: number, buf: Uint8Array): boolean {
  * chooses (see `bindReadSink()`), and go to it.
  */
 export const ONREAD: Readonly<{
+  /** The memory Node reads into next: the bound sink's choice after its read, else the shared read buffer. */
   buffer: () => Uint8Array
+  /** `nread` bytes arrived in `buf`: hands them to the sink bound to the socket (`this`). */
   callback: (this: net.Socket, nread: number, buf: Uint8Array) => boolean
 }> = Object.freeze({ buffer: nextBuffer, callback: onRead as (this: net.Socket, nread: number, buf: Uint8Array) => boolean })
 
