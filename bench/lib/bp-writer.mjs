@@ -1,6 +1,6 @@
 // The writer of bench/suites/backpressure.mjs, in a process of its own:
 //
-//   node bench/lib/bp-writer.mjs <wireline | naive> PORT TOTAL_BYTES CHUNK_BYTES
+//   node bench/lib/bp-writer.mjs <wireline | polite | naive> PORT TOTAL_BYTES CHUNK_BYTES
 //
 // Connects to the slow reader and writes TOTAL_BYTES in fresh CHUNK_BYTES chunks (as a
 // producer of new data would), then closes and prints
@@ -8,6 +8,9 @@
 // "max_buffered":..}` (max_buffered: the most bytes the transport or socket held unsent).
 // - wireline: a Protocol that produces while it may: it stops at pauseWriting() and goes on
 //   at resumeWriting(), so at most about the high-water mark is buffered.
+// - polite: raw `net` that heeds write()'s return value: it stops when write() returns false
+//   and goes on at 'drain' (the control: what the same producer costs on Node's own
+//   backpressure, so what is left of the growth is the garbage collector's timing).
 // - naive: raw `net`, writing a batch every tick and ignoring write()'s return value: what
 //   the reader cannot take yet piles up in the socket's buffer.
 import net from 'node:net'
@@ -91,6 +94,36 @@ if (mode === 'wireline') {
     }
   }
   await createConnection(() => new Producer(), '127.0.0.1', port)
+} else if (mode === 'polite') {
+  const socket = net.connect({ host: '127.0.0.1', port })
+  socket.on('error', (err) => {
+    console.error(`writer: ${err.message}`)
+    process.exit(1)
+  })
+  let scheduled = false
+  const schedule = () => {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(produce)
+  }
+  const produce = () => {
+    scheduled = false
+    let more = true
+    for (let i = 0; i < BATCH && more && written < total; i++) {
+      more = socket.write(freshChunk(written / chunkSize))
+      written += chunkSize
+      maxBuffered = Math.max(maxBuffered, socket.writableLength)
+    }
+    if (written >= total) socket.end()
+    else if (more) schedule()
+    else pauses++
+  }
+  socket.on('drain', schedule)
+  socket.on('connect', () => {
+    t0 = performance.now()
+    produce()
+  })
+  socket.on('close', finish)
 } else {
   const socket = net.connect({ host: '127.0.0.1', port })
   socket.on('error', (err) => {

@@ -1,6 +1,8 @@
 // Backpressure: a wireline Protocol writes 512 MiB as fast as pauseWriting/resumeWriting let
-// it to a reader that reads slowly; its RSS growth must stay under 64 MiB. Beside it, a naive
-// raw `net` writer that ignores write()'s return value writes the same to the same reader.
+// it to a reader that reads slowly; its RSS growth must stay under 64 MiB. Beside it, the same
+// producer on raw `net` twice: heeding write()'s return value (the control: what is left of its
+// growth is garbage the collector has not freed yet, the same for any writer of fresh chunks),
+// and naive, ignoring it (what the reader cannot take piles up).
 //
 //   node bench/suites/backpressure.mjs [--quick] [--total=MiB] [--rate=MiB/s] [--chunk=KiB]
 //
@@ -19,6 +21,7 @@ const LIMIT_MIB = 64
 
 const WRITERS = {
   wireline: 'wireline Protocol (pauseWriting/resumeWriting)',
+  polite: "raw net heeding write()'s return ('drain')",
   naive: "naive raw net (ignores write()'s return)",
 }
 
@@ -66,7 +69,7 @@ console.log(`${totalMiB} MiB in fresh ${chunkKiB} KiB chunks to a reader limited
   `${canPin() ? 'writer pinned to CPU 0, reader to CPU 1' : 'not pinned'}; growth = the writer's peak RSS − its RSS once loaded\n`)
 
 const results = []
-for (const mode of ['wireline', 'naive']) results.push(await run(mode))
+for (const mode of ['wireline', 'polite', 'naive']) results.push(await run(mode))
 
 const rows = results.map((r) => r.failed
   ? [WRITERS[r.mode], 'failed', '', '', '', '', '', '', '', '']
@@ -75,13 +78,19 @@ const rows = results.map((r) => r.failed
       fmt(r.written / 1048576), fmt(r.received / 1048576), fmt(r.seconds, 1),
       fmt(r.baselineMiB), fmt(r.peakMiB), `**${fmt(r.growthMiB, 1)}**`,
       fmt(r.maxBufferedKiB),
-      r.mode === 'wireline' ? fmt(r.pauses) : '–',
+      r.mode === 'naive' ? '–' : fmt(r.pauses),
       r.mode === 'wireline' ? (r.growthMiB < LIMIT_MIB ? `yes (< ${LIMIT_MIB} MiB)` : `**no** (>= ${LIMIT_MIB} MiB)`) : '–',
     ])
 console.log(table(['writer', 'MiB written', 'MiB read', 'seconds', 'RSS at start MiB', 'peak RSS MiB', 'RSS growth MiB',
   'most buffered KiB', 'pauseWriting calls', 'target met'], rows))
 const path = saveResults('backpressure', { totalMiB, rateMiB, chunkKiB, results })
-console.log('\nmost buffered: the largest getWriteBufferSize() (wireline) or socket.writableLength (naive) seen after a write. ' +
+const control = results.find((r) => r.mode === 'polite')
+const wlRun = results.find((r) => r.mode === 'wireline')
+if (!control.failed && !wlRun.failed) {
+  console.log(`\nwireline's growth ÷ the heeding raw writer's: ${(wlRun.growthMiB / control.growthMiB).toFixed(2)}`)
+}
+console.log('\nmost buffered: the largest getWriteBufferSize() (wireline) or socket.writableLength (raw) seen after a write; ' +
+  'pauseWriting calls: for the heeding raw writer, the times write() returned false. ' +
   'The rest of wireline\'s growth is written chunks waiting for the garbage collector, not buffered data.')
 console.log(`\n(raw results in ${path.slice(benchDir.length - 6)})\n`)
 const wl = results.find((r) => r.mode === 'wireline')

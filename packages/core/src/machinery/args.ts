@@ -25,6 +25,11 @@ export function describe (value: unknown): string {
 
 /** True for a `class` (calling one without `new` is V8's "Class constructor X cannot be invoked"). */
 function isClass (fn: Function): boolean {
+  // A class's `prototype` is never writable; arrows, methods and async functions have none,
+  // and a plain function's is writable: only the rest need their source text looked at
+  // (which copies it out: a cost on every entry-point call otherwise).
+  const prototype = Object.getOwnPropertyDescriptor(fn, 'prototype')
+  if (prototype === undefined || prototype.writable === true) return false
   return /^class[\s{]/.test(Function.prototype.toString.call(fn))
 }
 
