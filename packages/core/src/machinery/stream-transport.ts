@@ -416,7 +416,7 @@ export class StreamTransport implements Transport {
     this.#closing = true
     this.#writer.discard()
     this.#reader?.dropHeld()
-    this.#writer.failDrains(this.#lostError ?? connectionLostError())
+    if (this.#writer.hasDrainWaiters) this.#writer.failDrains(this.#lostError ?? connectionLostError())
     this.#cancelUpgrade = null
     if (this.#upgrade !== null) {
       // The connection ended while an upgrade waited for the flush: startTls rejects with the

@@ -179,6 +179,9 @@ export class WritePath {
     })
   }
 
+  /** Some `drain()` is pending (the error to fail it with is made only then: an `Error` per close adds up). */
+  get hasDrainWaiters (): boolean { return this.#drainWaiters !== null }
+
   /** Rejects every pending `drain()` with `err` (the connection is gone). */
   failDrains (err: Error): void {
     if (this.#drainWaiters !== null) this.#wakeDrainWaiters(err)
