@@ -7,7 +7,7 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const dir = fileURLToPath(new URL('./suites/', import.meta.url))
-const args = process.argv.slice(2)
+const args = process.argv.slice(2).filter((a) => a !== '--') // pnpm passes its '--' on
 const flags = args.filter((a) => a.startsWith('--'))
 const names = args.filter((a) => !a.startsWith('--'))
 const suites = readdirSync(dir)
