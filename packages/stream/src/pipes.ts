@@ -5,7 +5,7 @@ import * as tty from 'node:tty'
 import { InvalidStateError } from '@wireline/core'
 import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
 import {
-  ONREAD, READ_PIPE, SHARED_ONREAD, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
+  ONREAD, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
   makeProtocol, validateOpenSocket,
 } from '@wireline/core/machinery'
 import type { StreamProtocol } from './protocol.js'
@@ -48,8 +48,8 @@ function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket,
   const st = fs.fstatSync(pipe)
   if (st.isFIFO() || st.isSocket()) {
     if (direction === 'read') {
-      const socket = new net.Socket({ fd: pipe, readable: true, writable: false, onread: SHARED_ONREAD ? ONREAD : undefined } as net.SocketConstructorOpts)
-      return { socket, onread: SHARED_ONREAD, watchReader: false }
+      const socket = new net.Socket({ fd: pipe, readable: true, writable: false, onread: ONREAD } as net.SocketConstructorOpts)
+      return { socket, onread: true, watchReader: false }
     }
     // A socket can tell us its reader went away (EOF on read); a FIFO's write end cannot.
     const socket = new net.Socket({ fd: pipe, readable: st.isSocket(), writable: true })

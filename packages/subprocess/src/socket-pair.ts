@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ONREAD, SHARED_ONREAD } from '@wireline/core/machinery'
+import { ONREAD } from '@wireline/core/machinery'
 
-/** Our end of a socket pair (it reads through `ONREAD` where `SHARED_ONREAD`), and the end handed to the child. */
+/** Our end of a socket pair (it reads through `ONREAD`), and the end handed to the child. */
 export interface SocketPair {
   ours: net.Socket
   theirs: net.Socket
@@ -27,7 +27,7 @@ export async function unixSocketPair (): Promise<SocketPair> {
       server.listen(path, () => { server.off('error', reject); resolve() })
     })
     const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
-    const ours = net.connect({ path, onread: SHARED_ONREAD ? ONREAD : undefined })
+    const ours = net.connect({ path, onread: ONREAD })
     try {
       await new Promise<void>((resolve, reject) => {
         ours.once('error', reject)

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess, StdioOptions } from 'node:child_process'
 import type * as net from 'node:net'
 import {
-  SHARED_ONREAD,
   abortError, invalidArgType, invalidArgValue, makeProtocol, outOfRange, traceConnect, validateFactory, validateOptions,
   validateSignal,
 } from '@wireline/core/machinery'
@@ -175,7 +174,7 @@ function launch<P extends SubprocessProtocolShape> (
   const transport = new ChildProcessTransport(child, protocol, {
     stdin: child.stdin as net.Socket | null,
     stdout: pair === null ? child.stdout as net.Socket | null : pair.ours,
-    stdoutOnread: pair !== null && SHARED_ONREAD,
+    stdoutOnread: pair !== null,
     stderr: pair === null ? child.stderr as net.Socket | null : null,
   })
   const signal = o.signal

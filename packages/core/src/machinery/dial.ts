@@ -3,7 +3,7 @@ import {
   abortError, invalidArgType, validateDelay, validateNoNul, validatePort, validateSignal,
 } from './args.js'
 import { dns } from './builtins.js'
-import { ONREAD, SHARED_ONREAD } from './onread.js'
+import { ONREAD } from './onread.js'
 
 /** Options of a TCP connection (asyncio `create_connection`'s keyword arguments). */
 export interface DialOptions {
@@ -145,7 +145,7 @@ export async function connectTCP<T> (
     }
 
     const attempt = (remote: Resolved, localAddress: string | undefined, localPort: number | undefined): void => {
-      const onread = how.onread !== false && SHARED_ONREAD
+      const onread = how.onread !== false
       const socket = net.connect({
         host: remote.address,
         port,
@@ -197,7 +197,7 @@ export async function connectUnix<T> (
   const signal = options.signal ?? null
   if (aborted(signal)) throw abortError(signal)
   return await new Promise<T>((resolvePromise, rejectPromise) => {
-    const onread = how.onread !== false && SHARED_ONREAD
+    const onread = how.onread !== false
     const socket = net.connect({ path, onread: onread ? ONREAD : undefined, allowHalfOpen: true })
     const onAbort = (): void => {
       cleanup()

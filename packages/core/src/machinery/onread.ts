@@ -57,12 +57,6 @@ function onRead (this: SinkHolder, nread: number, buf: Uint8Array): boolean {
 }
 
 /**
- * Whether `ONREAD` can be used here: Node calls its callback with the socket as `this`, which
- * is how it finds the socket's sink. Bun does not; there sockets read through `'data'` events.
- */
-export const SHARED_ONREAD: boolean = !('Bun' in globalThis)
-
-/**
  * The `onread` option of `net.connect()` / `new net.Socket()` for a socket a transport will
  * read: one object for every socket of the process. Reads land in memory the bound sink
  * chooses (see `bindReadSink()`), and go to it.
