@@ -5,7 +5,7 @@ import * as tty from 'node:tty'
 import { InvalidStateError } from '@wireline/core'
 import type { ProtocolFactory, ReadTransport, WriteTransport } from '@wireline/core'
 import {
-  ONREAD, READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory,
+  READ_PIPE, StreamTransport, WRITE_PIPE, invalidArgType, invalidArgValue, traceConnect, validateFactory, onreadOption,
   makeProtocol, validateOpenSocket,
 } from '@wireline/core/machinery'
 import type { StreamProtocol } from './protocol.js'
@@ -48,7 +48,9 @@ function pipeSocket (pipe: unknown, direction: Direction): { socket: net.Socket,
   const st = fs.fstatSync(pipe)
   if (st.isFIFO() || st.isSocket()) {
     if (direction === 'read') {
-      const socket = new net.Socket({ fd: pipe, readable: true, writable: false, onread: ONREAD } as net.SocketConstructorOpts)
+      const read = onreadOption()
+      const socket = new net.Socket({ fd: pipe, readable: true, writable: false, onread: read.option } as net.SocketConstructorOpts)
+      read.attach(socket)
       return { socket, onread: true, watchReader: false }
     }
     // A socket can tell us its reader went away (EOF on read); a FIFO's write end cannot.

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ONREAD } from '@wireline/core/machinery'
+import { onreadOption } from '@wireline/core/machinery'
 
 /** Our end of a socket pair (it reads through `ONREAD`), and the end handed to the child. */
 export interface SocketPair {
@@ -27,7 +27,9 @@ export async function unixSocketPair (): Promise<SocketPair> {
       server.listen(path, () => { server.off('error', reject); resolve() })
     })
     const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve))
-    const ours = net.connect({ path, onread: ONREAD })
+    const read = onreadOption()
+    const ours = net.connect({ path, onread: read.option })
+    read.attach(ours)
     try {
       await new Promise<void>((resolve, reject) => {
         ours.once('error', reject)

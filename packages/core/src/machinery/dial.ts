@@ -3,7 +3,7 @@ import {
   abortError, invalidArgType, validateDelay, validateNoNul, validatePort, validateSignal,
 } from './args.js'
 import { dns } from './builtins.js'
-import { ONREAD } from './onread.js'
+import { onreadOption } from './onread.js'
 
 /** Options of a TCP connection (asyncio `create_connection`'s keyword arguments). */
 export interface DialOptions {
@@ -146,17 +146,19 @@ export async function connectTCP<T> (
 
     const attempt = (remote: Resolved, localAddress: string | undefined, localPort: number | undefined): void => {
       const onread = how.onread !== false
+      const read = onread ? onreadOption() : null
       const socket = net.connect({
         host: remote.address,
         port,
         family: remote.family,
         localAddress,
         localPort,
-        onread: onread ? ONREAD : undefined,
+        onread: read?.option,
         allowHalfOpen: true,
         noDelay: true,
         autoSelectFamily: false,
       })
+      read?.attach(socket)
       live.add(socket)
       const onError = (err: Error): void => {
         socket.off('connect', onConnect)
@@ -198,7 +200,9 @@ export async function connectUnix<T> (
   if (aborted(signal)) throw abortError(signal)
   return await new Promise<T>((resolvePromise, rejectPromise) => {
     const onread = how.onread !== false
-    const socket = net.connect({ path, onread: onread ? ONREAD : undefined, allowHalfOpen: true })
+    const read = onread ? onreadOption() : null
+    const socket = net.connect({ path, onread: read?.option, allowHalfOpen: true })
+    read?.attach(socket)
     const onAbort = (): void => {
       cleanup()
       socket.destroy()

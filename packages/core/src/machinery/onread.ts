@@ -68,6 +68,34 @@ export const ONREAD: Readonly<{
   callback: (this: net.Socket, nread: number, buf: Uint8Array) => boolean
 }> = Object.freeze({ buffer: nextBuffer, callback: onRead as (this: net.Socket, nread: number, buf: Uint8Array) => boolean })
 
+/** An `onread` option for `net.connect()` / `new net.Socket()`. */
+export interface OnreadOption {
+  /** The memory Node reads into next. */
+  buffer: () => Uint8Array
+  /** `nread` bytes arrived in `buf`. */
+  callback: (this: unknown, nread: number, buf: Uint8Array) => boolean
+}
+
+/**
+ * The `onread` option for one socket about to be made, and `attach` to call with the socket
+ * once made. Where the runtime calls the callback with the socket as `this` (Node), that is
+ * the shared `ONREAD` and `attach` does nothing; elsewhere (Bun) an option of the socket's
+ * own, which `attach` ties to it.
+ */
+export function onreadOption (): { option: OnreadOption, attach: (socket: net.Socket) => void } {
+  if (!('Bun' in globalThis)) return { option: ONREAD as OnreadOption, attach: noAttach }
+  let holder: SinkHolder = {}
+  return {
+    option: {
+      buffer: () => holder[kReadSink]?.nextReadBuffer() ?? sharedReadBuffer(),
+      callback: (nread, buf) => onRead.call(holder, nread, buf),
+    },
+    attach: (socket) => { holder = socket as unknown as SinkHolder },
+  }
+}
+
+function noAttach (): void {}
+
 /**
  * Binds `sink` to `socket`: the reads of a socket created with `ONREAD` (or adopted) go to
  * it from now on, and `readSinkOf(socket)` finds it (listeners shared by every socket use it).
