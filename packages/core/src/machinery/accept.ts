@@ -16,8 +16,7 @@ export function setAcceptedSocketFastPath (enabled: boolean): void {
  * `net.Server` ignores the `onread` option for accepted sockets, so every read would allocate
  * a fresh buffer. Where Node allows it (see `adoptOnread`), the accepted socket is given the
  * `onread` option in place (the server accepts paused, so nothing was read yet); true if it
- * was. Otherwise it reads
- * through `'data'` events, the documented fallback.
+ * was. Otherwise it reads through `'data'` events, the documented fallback.
  */
 export function adoptAcceptedSocket (socket: net.Socket): boolean {
   return adoptEnabled && adoptOnread(socket)

@@ -5,7 +5,7 @@
  *
  * - The byte-stream transport: `StreamTransport` (state machine and lifecycle, over a write
  *   path and a read path), made with a `TransportKind` (`TCP`, `UNIX`, `TLS`, `READ_PIPE`,
- *   `WRITE_PIPE`), `ONREAD` for sockets that read into reused memory, and the
+ *   `WRITE_PIPE`), `onreadOption` for sockets that read into reused memory, and the
  *   hand-over hooks that `startTls` and `sendfile` use.
  * - The connection and server functions that `@wireline/stream` and `@wireline/buffered` both
  *   export, generic over the protocol (asyncio has one `create_connection` for both and picks
@@ -21,7 +21,7 @@ export type { SendfileSession, UpgradeState } from './handover.js'
 export type { FlowState } from './write-path.js'
 export { READ_PIPE, TCP, TLS, UNIX, WRITE_PIPE } from './transport-kinds.js'
 export type { TransportKind } from './transport-kinds.js'
-export { ONREAD, onreadOption } from './onread.js'
+export { onreadOption } from './onread.js'
 export type { OnreadOption } from './onread.js'
 export { setSocketWriteFastPath } from './write-path.js'
 export { setAcceptedSocketFastPath } from './accept.js'

@@ -47,10 +47,16 @@ function nextBuffer (): Uint8Array {
   return sink === null ? sharedReadBuffer() : sink.nextReadBuffer()
 }
 
-function onRead (this: SinkHolder, nread: number, buf: Uint8Array): boolean {
-  const sink = this[kReadSink]
+/** The sink bound to a socket that just read. */
+function sinkOf (holder: SinkHolder): ReadSink {
+  const sink = holder[kReadSink]
   // Reading starts after 'connect', once a transport is bound; never lose data silently.
   if (sink === undefined) throw new Error('read before a transport was bound to the socket')
+  return sink
+}
+
+function onRead (this: SinkHolder, nread: number, buf: Uint8Array): boolean {
+  const sink = sinkOf(this)
   const keepReading = sink.onRead(nread, buf)
   readEnded = sink
   return keepReading
@@ -61,12 +67,7 @@ function onRead (this: SinkHolder, nread: number, buf: Uint8Array): boolean {
  * read: one object for every socket of the process. Reads land in memory the bound sink
  * chooses (see `bindReadSink()`), and go to it.
  */
-export const ONREAD: Readonly<{
-  /** The memory Node reads into next: the bound sink's choice after its read, else the shared read buffer. */
-  buffer: () => Uint8Array
-  /** `nread` bytes arrived in `buf`: hands them to the sink bound to the socket (`this`). */
-  callback: (this: net.Socket, nread: number, buf: Uint8Array) => boolean
-}> = Object.freeze({ buffer: nextBuffer, callback: onRead as (this: net.Socket, nread: number, buf: Uint8Array) => boolean })
+const ONREAD: OnreadOption = Object.freeze({ buffer: nextBuffer, callback: onRead as OnreadOption['callback'] })
 
 /** An `onread` option for `net.connect()` / `new net.Socket()`. */
 export interface OnreadOption {
@@ -83,12 +84,12 @@ export interface OnreadOption {
  * own, which `attach` ties to it.
  */
 export function onreadOption (): { option: OnreadOption, attach: (socket: net.Socket) => void } {
-  if (!('Bun' in globalThis)) return { option: ONREAD as OnreadOption, attach: noAttach }
+  if (!('Bun' in globalThis)) return { option: ONREAD, attach: noAttach }
   let holder: SinkHolder = {}
   return {
     option: {
       buffer: () => holder[kReadSink]?.nextReadBuffer() ?? sharedReadBuffer(),
-      callback: (nread, buf) => onRead.call(holder, nread, buf),
+      callback: (nread, buf) => sinkOf(holder).onRead(nread, buf),
     },
     attach: (socket) => { holder = socket as unknown as SinkHolder },
   }
