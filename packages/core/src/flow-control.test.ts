@@ -210,4 +210,25 @@ describe('WriteFlowControl pause/resume', () => {
     fc.maybeResume(0)
     expect(calls).toEqual(['a.pause', 'b.resume'])
   })
+
+  it('a subclass that has flowProtocol() itself leaves the host out, and reports name the transport given', () => {
+    const calls: string[] = []
+    const reports: ExceptionContext[] = []
+    setExceptionHandler((ctx) => { reports.push(ctx) })
+    const transport = { name: 'the transport' }
+    const protocol = {
+      pauseWriting: () => { calls.push('pause'); throw new Error('boom') },
+      resumeWriting: () => { calls.push('resume') },
+    }
+    class WriteSide extends WriteFlowControl {
+      constructor () { super(undefined, transport) }
+      flowProtocol () { calls.push('asked'); return protocol }
+    }
+    const side = new WriteSide()
+    side.setLimits({ high: 10 }, 0)
+    side.maybePause(11)
+    side.maybeResume(2)
+    expect(calls).toEqual(['asked', 'pause', 'asked', 'resume'])
+    expect(reports.map((r) => r.transport)).toEqual([transport])
+  })
 })

@@ -39,9 +39,14 @@ export class WriteFlowControl {
   readonly #host: FlowControlHost
   readonly #transport: unknown
 
-  constructor (host: FlowControlHost, transport: unknown = host) {
-    this.#host = host
-    this.#transport = transport
+  /**
+   * `host` gives the protocol to call; a subclass that has `flowProtocol()` itself (a
+   * transport's write side) leaves it out. `transport` is what reports and diagnostics name
+   * (the host by default).
+   */
+  constructor (host?: FlowControlHost, transport?: unknown) {
+    this.#host = host ?? (this as unknown as FlowControlHost)
+    this.#transport = transport ?? this.#host
   }
 
   /** True between a `pauseWriting()` and its `resumeWriting()`. */

@@ -1,9 +1,11 @@
 // What a connection no longer holds of its own (memory per connection, issue 12), checked for
 // what it must still do: addresses read from Node's socket when first asked for survive a
-// reset, and the one `onread` option every socket shares gives each read its own sink's memory.
+// reset; the one `onread` option every socket shares gives each read its own sink's memory; the
+// one `'end'` listener that stands for Node's and ours still does Node's part; the completion
+// every direct write shares finds its transport, also when the write fails inside Node's call.
 import * as net from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { createConnection, createServer } from '../src/machinery/index.js'
+import { connectAcceptedSocket, createConnection, createServer } from '../src/machinery/index.js'
 import type { Transport } from '../src/index.js'
 import { Deferred, withTimeout } from '../src/testing/index.js'
 
@@ -89,6 +91,97 @@ describe('the onread option every socket shares', () => {
     await withTimeout(Promise.all([doneA.promise, doneB.promise]), T, 'both connections')
     expect(Buffer.concat(gotA).equals(payloadA)).toBe(true)
     expect(Buffer.concat(gotB).equals(payloadB)).toBe(true)
+    rawServer.close()
+  })
+})
+
+describe('the socket\'s one \'end\' listener', () => {
+  it('does what Node\'s own did, first: a socket made not half-open refuses writes after the peer\'s FIN', async () => {
+    const trace: string[] = []
+    const lost = new Deferred<void>()
+    let socket: net.Socket | undefined
+    const accepted = new Deferred<net.Socket>()
+    const rawServer = net.createServer({ allowHalfOpen: false }, (s) => { accepted.resolve(s) })
+    await new Promise<void>((resolve) => rawServer.listen(0, '127.0.0.1', resolve))
+    const client = net.connect((rawServer.address() as net.AddressInfo).port, '127.0.0.1')
+    socket = await withTimeout(accepted.promise, T, 'accept')
+    const fresh = new net.Socket()
+    const nodeOwn = fresh.rawListeners('end')
+    fresh.destroy()
+    await connectAcceptedSocket(() => ({
+      connectionMade () { trace.push('connectionMade') },
+      eofReceived () {
+        // Node's part ran first: its listener put a write that fails in place
+        trace.push(`eofReceived write-after-FIN=${Object.hasOwn(socket!, 'write')}`)
+        return false
+      },
+      connectionLost () { trace.push('connectionLost'); lost.resolve() },
+    }), socket)
+    expect(socket.listenerCount('end')).toBe(nodeOwn.length === 1 ? 1 : nodeOwn.length + 1)
+    // connectAcceptedSocket made it half-open (asyncio's eofReceived decides); Node's listener
+    // only acts on a socket that is not, so make it not
+    socket.allowHalfOpen = false
+    client.end()
+    client.resume()
+    await withTimeout(lost.promise, T, 'connectionLost')
+    expect(trace).toEqual(['connectionMade', 'eofReceived write-after-FIN=true', 'connectionLost'])
+    client.destroy()
+    rawServer.close()
+  })
+})
+
+describe('the completion every direct write shares', () => {
+  it('finds the transport when the write fails inside Node\'s call (the socket destroyed under the transport)', async () => {
+    const trace: string[] = []
+    const lost = new Deferred<void>()
+    const rawServer = net.createServer((s) => { s.resume() })
+    await new Promise<void>((resolve) => rawServer.listen(0, '127.0.0.1', resolve))
+    const port = (rawServer.address() as net.AddressInfo).port
+    const [transport] = await createConnection(() => ({
+      connectionMade () { trace.push('connectionMade') },
+      connectionLost (err: Error | null) { trace.push(`connectionLost ${(err as NodeJS.ErrnoException | null)?.code ?? err}`); lost.resolve() },
+    }), '127.0.0.1', port)
+    const socket = transport.getExtraInfo('socket') as net.Socket
+    socket.destroy() // the transport hears of it with the socket's 'close', a tick later
+    expect(() => { transport.write('after the handle is gone') }).not.toThrow()
+    await withTimeout(lost.promise, T, 'connectionLost')
+    expect(trace).toEqual(['connectionMade', 'connectionLost null'])
+    rawServer.close()
+  })
+
+  it('finds each transport among many whose writes complete later, in any order', async () => {
+    // large writes the kernel cannot take at once complete later, one per connection at a time
+    const payload = Buffer.alloc(4 << 20, 0x78)
+    const received = new Map<number, number>()
+    const rawServer = net.createServer((s) => {
+      let n = 0
+      s.on('data', (d) => { n += d.length })
+      s.on('end', () => { received.set(s.remotePort!, n); s.end() })
+    })
+    await new Promise<void>((resolve) => rawServer.listen(0, '127.0.0.1', resolve))
+    const port = (rawServer.address() as net.AddressInfo).port
+    const done: Array<Promise<string[]>> = []
+    for (let i = 0; i < 8; i++) {
+      const trace: string[] = []
+      const lost = new Deferred<string[]>()
+      done.push(lost.promise)
+      await createConnection(() => ({
+        connectionMade (t: Transport) {
+          t.write(payload)
+          trace.push(`buffered>0 ${t.getWriteBufferSize() > 0}`)
+          t.writeEof()
+        },
+        pauseWriting () { trace.push('pauseWriting') },
+        resumeWriting () { trace.push('resumeWriting') },
+        eofReceived () { trace.push('eofReceived') },
+        connectionLost (err: Error | null) { trace.push(`connectionLost ${err}`); lost.resolve(trace) },
+      }), '127.0.0.1', port)
+    }
+    const traces = await withTimeout(Promise.all(done), T, 'every connection')
+    for (const trace of traces) {
+      expect(trace).toEqual(['pauseWriting', 'buffered>0 true', 'resumeWriting', 'eofReceived', 'connectionLost null'])
+    }
+    expect([...received.values()]).toEqual(Array(8).fill(payload.length))
     rawServer.close()
   })
 })

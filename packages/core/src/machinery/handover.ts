@@ -43,7 +43,7 @@ export class WritePathSession implements SendfileSession {
     this.#writer = writer
     this.#closedError = closedError
     this.#lost = lost
-    this.#appPaused = writer.flow.paused
+    this.#appPaused = writer.paused
     writer.sendfileRunning = true
   }
 
@@ -66,9 +66,9 @@ export class WritePathSession implements SendfileSession {
     const writer = this.#writer
     writer.sendfileRunning = false
     // the protocol saw a pause before the sendfile: finish the pair now that it is over
-    if (this.#appPaused && !writer.flow.paused && !this.#lost()) {
-      writer.flow.carryOver(true, writer.flow.getLimits())
-      writer.flow.maybeResume(writer.size())
+    if (this.#appPaused && !writer.paused && !this.#lost()) {
+      writer.carryOver(true, writer.getLimits())
+      writer.maybeResume(writer.size())
     }
   }
 }

@@ -1,4 +1,4 @@
-import type * as net from 'node:net'
+import * as net from 'node:net'
 import { InvalidStateError } from '../errors.js'
 import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from '../protocol.js'
 import { asError } from './args.js'
@@ -21,6 +21,43 @@ export interface ReadHost {
   fatal(error: Error, callback: string): void
   /** The socket closed while input was held back; now that it is delivered, the loss is due. */
   connectionEnded(): void
+  /** What the EOF does (`eofAlwaysCloses`, the keep-open warning). */
+  readonly kind: TransportKind
+}
+
+// The read path's state, one bit each in one field (ten fields add up at 10,000 connections).
+/** The protocol is a buffered one (`getBuffer`/`bufferUpdated`). */
+const BUFFERED = 1 << 0
+/** `connectionMade` has run. */
+const STARTED = 1 << 1
+const PAUSED = 1 << 2
+const EOF = 1 << 3
+/** The last read was large: the next one goes into a buffer of this transport's own, to be handed over. */
+const LAST_LARGE = 1 << 4
+const EOF_PENDING = 1 << 5
+const CLOSE_PENDING = 1 << 6
+const HELD_SCHEDULED = 1 << 7
+/** Closing: what still arrives is read and dropped (see `discardInput()`). */
+const DISCARDING = 1 << 8
+/** Reads come from `'data'` events (not through `ONREAD`). */
+const DATA_ROUTE = 1 << 9
+/** The socket's `'end'` listener is `#onSocketEndAfterNode`, in place of Node's own. */
+const END_AFTER_NODE = 1 << 10
+
+/** Node's own `'end'` listener of every `net.Socket`; null where there is none (learnt once). */
+let nodeEnd: ((this: net.Socket) => void) | null | undefined
+
+/**
+ * Node gives every `net.Socket` an `'end'` listener of its own (it makes a socket that is not
+ * half-open refuse writes after the peer's FIN). Learnt from a socket made for the purpose, with
+ * no handle, so that no other code can have added to it; null if that socket has not exactly one.
+ */
+function nodeEndListener (): ((this: net.Socket) => void) | null {
+  if (nodeEnd === undefined) {
+    const listeners = new net.Socket().rawListeners('end')
+    nodeEnd = listeners.length === 1 ? listeners[0] as (this: net.Socket) => void : null
+  }
+  return nodeEnd
 }
 
 /**
@@ -43,39 +80,40 @@ export interface ReadHost {
 export class ReadPath implements ReadSink {
   readonly #socket: net.Socket
   readonly #host: ReadHost
-  readonly #kind: TransportKind
-
-  #buffered: boolean
-  #started = false
-  #paused = false
-  #eof = false
+  /** `BUFFERED`, `PAUSED`, ...: the flags at the top of this file. */
+  #state: number
   #readBuf: Buffer | null = null
-  /** The last read was large: the next one goes into a buffer of this transport's own, to be handed over. */
-  #lastLarge = false
   #protoBuf: Uint8Array | null = null
   #protoBufOwner: ReadingProtocol | null = null
   #held: Uint8Array | null = null
-  #eofPending = false
-  #closePending = false
-  #heldScheduled = false
-  /** Closing: what still arrives is read and dropped (see `discardInput()`). */
-  #discarding = false
-  /** Reads come from `'data'` events (not through `ONREAD`). */
-  readonly #dataRoute: boolean
+
+  #is (flag: number): boolean {
+    return (this.#state & flag) !== 0
+  }
+
+  #set (flag: number, on: boolean): void {
+    this.#state = on ? this.#state | flag : this.#state & ~flag
+  }
 
   /**
    * `onread`: the socket reads through `ONREAD` (created with it, or adopted); else through
    * its `'data'` events. Either way the socket's listeners are functions every read path
    * shares, which find this one through the socket (memory per connection).
    */
-  constructor (socket: net.Socket, host: ReadHost, kind: TransportKind, onread: boolean) {
+  constructor (socket: net.Socket, host: ReadHost, onread: boolean) {
     this.#socket = socket
     this.#host = host
-    this.#kind = kind
-    this.#buffered = isBuffered(host.getProtocol())
-    this.#dataRoute = !onread
+    this.#state = (isBuffered(host.getProtocol()) ? BUFFERED : 0) | (onread ? 0 : DATA_ROUTE)
     bindReadSink(socket, this)
-    socket.on('end', ReadPath.#onSocketEnd)
+    const nodeEnd = nodeEndListener()
+    if (nodeEnd !== null && socket.listenerCount('end') === 1 && socket.rawListeners('end')[0] === nodeEnd) {
+      // One listener calls Node's and ours: a second one would make the socket's 'end' an array.
+      socket.off('end', nodeEnd)
+      socket.on('end', ReadPath.#onSocketEndAfterNode)
+      this.#set(END_AFTER_NODE, true)
+    } else {
+      socket.on('end', ReadPath.#onSocketEnd)
+    }
     if (!onread) {
       // 'data' mode: paused until connectionMade has run, then flowing while reading is
       // wanted. Node itself resumes some streams (a child's stdio once it exited): the
@@ -90,6 +128,11 @@ export class ReadPath implements ReadSink {
     (readSinkOf(this) as ReadPath).#onEnd()
   }
 
+  static readonly #onSocketEndAfterNode = function (this: net.Socket): void {
+    nodeEnd!.call(this)
+    ;(readSinkOf(this) as ReadPath).#onEnd()
+  }
+
   static readonly #onSocketData = function (this: net.Socket, chunk: Buffer): void {
     (readSinkOf(this) as ReadPath).#onChunk(chunk)
   }
@@ -100,43 +143,43 @@ export class ReadPath implements ReadSink {
 
   /** The protocol changed: pick the delivery that fits it. */
   protocolChanged (protocol: AnyProtocol): void {
-    this.#buffered = isBuffered(protocol)
+    this.#set(BUFFERED, isBuffered(protocol))
   }
 
   /** `connectionMade` has run: reading may begin. */
   start (): void {
-    this.#started = true
+    this.#set(STARTED, true)
     this.update()
   }
 
   isReading (): boolean {
-    return !this.#host.isClosing() && !this.#paused && !this.#eof
+    return !this.#host.isClosing() && !this.#is(PAUSED) && !this.#is(EOF)
   }
 
   pause (): void {
-    if (this.#host.isClosing() || this.#paused) return
-    this.#paused = true
+    if (this.#host.isClosing() || this.#is(PAUSED)) return
+    this.#set(PAUSED, true)
     this.update()
   }
 
   resume (): void {
-    if (this.#host.isClosing() || !this.#paused) return
-    this.#paused = false
+    if (this.#host.isClosing() || !this.#is(PAUSED)) return
+    this.#set(PAUSED, false)
     this.update()
   }
 
   #wantRead (): boolean {
-    return this.#started && !this.#paused && !this.#eof && !this.#host.isClosing()
+    return this.#is(STARTED) && !this.#is(PAUSED) && !this.#is(EOF) && !this.#host.isClosing()
   }
 
   /** Starts or stops the socket's reading to match the state. */
   update (): void {
-    if (this.#discarding) return
+    if (this.#is(DISCARDING)) return
     if (!this.#wantRead()) {
       this.#socket.pause()
       return
     }
-    if (this.#held !== null || this.#eofPending) {
+    if (this.#held !== null || this.#is(EOF_PENDING)) {
       // Bytes (or an EOF) held back by an earlier pause go first; the socket resumes after them.
       this.#scheduleHeld()
       return
@@ -152,19 +195,19 @@ export class ReadPath implements ReadSink {
    * cause it): every byte written before `close()` must reach the peer.
    */
   discardInput (): void {
-    this.#discarding = true
+    this.#set(DISCARDING, true)
     this.dropHeld()
     this.#socket.resume()
   }
 
   /** Input (bytes or the EOF) is held back, waiting for a resume. */
   holdsInput (): boolean {
-    return this.#held !== null || this.#eofPending
+    return this.#held !== null || this.#is(EOF_PENDING)
   }
 
   /** The socket closed while input is held: the loss comes after it, on resume. */
   deferClose (): void {
-    this.#closePending = true
+    this.#set(CLOSE_PENDING, true)
   }
 
   /**
@@ -172,8 +215,8 @@ export class ReadPath implements ReadSink {
    * now (never synchronously from `close()` or `abort()`). True if it was.
    */
   settleDeferredClose (): boolean {
-    if (!this.#closePending) return false
-    this.#closePending = false
+    if (!this.#is(CLOSE_PENDING)) return false
+    this.#set(CLOSE_PENDING, false)
     setImmediate(() => this.#host.connectionEnded())
     return true
   }
@@ -181,14 +224,19 @@ export class ReadPath implements ReadSink {
   /** Forgets what is held (an abort). */
   dropHeld (): void {
     this.#held = null
-    this.#eofPending = false
+    this.#set(EOF_PENDING, false)
   }
 
   /** Stops listening to the socket and returns held bytes to it, for the transport that takes over (startTls). */
   detach (): void {
     const socket = this.#socket
-    socket.off('end', ReadPath.#onSocketEnd)
-    if (this.#dataRoute) {
+    if (this.#is(END_AFTER_NODE)) {
+      socket.off('end', ReadPath.#onSocketEndAfterNode)
+      socket.on('end', nodeEnd!)
+    } else {
+      socket.off('end', ReadPath.#onSocketEnd)
+    }
+    if (this.#is(DATA_ROUTE)) {
       socket.off('data', ReadPath.#onSocketData)
       socket.off('resume', ReadPath.#onSocketResume)
     }
@@ -198,20 +246,20 @@ export class ReadPath implements ReadSink {
   }
 
   #scheduleHeld (): void {
-    if (this.#heldScheduled) return
-    this.#heldScheduled = true
+    if (this.#is(HELD_SCHEDULED)) return
+    this.#set(HELD_SCHEDULED, true)
     setImmediate(() => {
-      this.#heldScheduled = false
+      this.#set(HELD_SCHEDULED, false)
       if (!this.#wantRead()) return
       const held = this.#held
       this.#held = null
       if (held !== null) this.#deliverCopy(held)
-      if (this.#eofPending && this.#held === null && this.#wantRead()) {
-        this.#eofPending = false
+      if (this.#is(EOF_PENDING) && this.#held === null && this.#wantRead()) {
+        this.#set(EOF_PENDING, false)
         this.#onEnd()
       }
-      if (this.#closePending && this.#held === null && !this.#eofPending) {
-        this.#closePending = false
+      if (this.#is(CLOSE_PENDING) && this.#held === null && !this.#is(EOF_PENDING)) {
+        this.#set(CLOSE_PENDING, false)
         this.#host.connectionEnded()
         return
       }
@@ -222,7 +270,7 @@ export class ReadPath implements ReadSink {
   /** The buffer Node reads into next (`ONREAD` asks after every read). */
   nextReadBuffer (): Uint8Array {
     const protocol = this.#host.getProtocol() as ReadingProtocol | null
-    if (this.#buffered && protocol !== null && this.#wantRead() && this.#held === null) {
+    if (this.#is(BUFFERED) && protocol !== null && this.#wantRead() && this.#held === null) {
       const buf = this.#protocolBuffer(protocol)
       if (buf === null) return this.#ownBuffer()
       this.#protoBuf = buf
@@ -230,7 +278,7 @@ export class ReadPath implements ReadSink {
       return buf
     }
     this.#protoBuf = null
-    return this.#lastLarge ? this.#ownBuffer() : sharedReadBuffer()
+    return this.#is(LAST_LARGE) ? this.#ownBuffer() : sharedReadBuffer()
   }
 
   #ownBuffer (): Buffer {
@@ -256,11 +304,11 @@ export class ReadPath implements ReadSink {
 
   /** A read landed in `buf` (the onread callback). */
   onRead (nread: number, buf: Uint8Array): boolean {
-    if (this.#host.isClosing()) return !this.#discarding
+    if (this.#host.isClosing()) return !this.#is(DISCARDING)
     const protocol = this.#host.getProtocol() as ReadingProtocol
     if (buf === this.#protoBuf) {
       this.#protoBuf = null
-      if (this.#buffered && protocol === this.#protoBufOwner && !this.#paused) {
+      if (this.#is(BUFFERED) && protocol === this.#protoBufOwner && !this.#is(PAUSED)) {
         try {
           protocol.bufferUpdated?.(nread)
         } catch (err) {
@@ -273,16 +321,16 @@ export class ReadPath implements ReadSink {
       return true
     }
     // The read landed in memory of the transport's own, to be reused: whatever is kept is copied.
-    if (this.#paused || this.#held !== null) {
+    if (this.#is(PAUSED) || this.#held !== null) {
       this.#hold(Buffer.from(buf.subarray(0, nread)))
       return true
     }
-    if (this.#buffered) {
+    if (this.#is(BUFFERED)) {
       this.#feed(buf.subarray(0, nread), true)
       return true
     }
     let data: Buffer
-    this.#lastLarge = nread > COPY_READ_MAX
+    this.#set(LAST_LARGE, nread > COPY_READ_MAX)
     if (nread <= COPY_READ_MAX || isSharedReadBuffer(buf)) {
       data = Buffer.allocUnsafe(nread)
       ;(buf as Buffer).copy(data, 0, 0, nread)
@@ -305,13 +353,13 @@ export class ReadPath implements ReadSink {
   }
 
   #onResume (): void {
-    if (this.#discarding) return
+    if (this.#is(DISCARDING)) return
     if (!this.#wantRead() || this.#held !== null) this.#socket.pause()
   }
 
   /** Bytes the protocol may keep: held while reading is paused (or before it started), else delivered. */
   #route (data: Uint8Array): void {
-    if (this.#paused || this.#held !== null || !this.#started) {
+    if (this.#is(PAUSED) || this.#held !== null || !this.#is(STARTED)) {
       this.#hold(data)
       return
     }
@@ -320,7 +368,7 @@ export class ReadPath implements ReadSink {
 
   /** Delivers bytes the protocol may keep (a chunk Node allocated, or a copy). */
   #deliverCopy (data: Uint8Array): void {
-    if (this.#buffered) {
+    if (this.#is(BUFFERED)) {
       this.#feed(data, false)
       return
     }
@@ -342,9 +390,9 @@ export class ReadPath implements ReadSink {
     let offset = 0
     while (offset < data.length) {
       if (this.#host.isClosing()) return
-      if (this.#paused || !this.#buffered) {
+      if (this.#is(PAUSED) || !this.#is(BUFFERED)) {
         const rest = transient ? Buffer.from(data.subarray(offset)) : data.subarray(offset)
-        if (this.#paused) this.#hold(rest)
+        if (this.#is(PAUSED)) this.#hold(rest)
         else this.#deliverCopy(rest)
         return
       }
@@ -371,13 +419,13 @@ export class ReadPath implements ReadSink {
 
   #onEnd (): void {
     if (this.#host.isClosing()) return
-    if (this.#paused || this.#held !== null) {
+    if (this.#is(PAUSED) || this.#held !== null) {
       // Node may announce the end after a pause that came with the last chunk; asyncio would
       // not have read the EOF yet. Deliver it once reading resumes.
-      this.#eofPending = true
+      this.#set(EOF_PENDING, true)
       return
     }
-    this.#eof = true
+    this.#set(EOF, true)
     let keepOpen: boolean | void
     try {
       keepOpen = (this.#host.getProtocol() as ReadingProtocol | null)?.eofReceived?.()
@@ -385,7 +433,7 @@ export class ReadPath implements ReadSink {
       this.#host.fatal(asError(err), 'eofReceived')
       return
     }
-    const kind = this.#kind
+    const kind = this.#host.kind
     if (keepOpen && kind.eofAlwaysCloses && kind.eofKeepOpenWarning !== undefined) {
       process.emitWarning(kind.eofKeepOpenWarning, { code: 'WL_WARN_EOF_KEEP_OPEN' })
     }

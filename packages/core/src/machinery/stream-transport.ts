@@ -12,6 +12,7 @@ import { connectionLostError, systemError, upgradeAbortedError } from './system-
 import { WritePathSession } from './handover.js'
 import type { SendfileSession, UpgradeState } from './handover.js'
 import { ReadPath } from './read-path.js'
+import { bindTransport, transportOf } from './socket-transport.js'
 import type { ReadingProtocol } from './read-path.js'
 import { endSocket } from './transport-kinds.js'
 import type { TransportKind } from './transport-kinds.js'
@@ -36,20 +37,10 @@ export class StreamTransport implements Transport {
   readonly #owner: TransportOwner | null
   readonly #reader: ReadPath | null
   readonly #writer: WritePath
-  /** Publishes its life on wireline's diagnostics channels (not a child's internal pipes). */
-  readonly #instrumented: boolean
-
+  /** `CLOSING`, `LOST`, ...: the flags at the end of this file. */
+  #state: number
   #protocol: AnyProtocol | null
-  #closing = false
-  #finishing = false
-  #lost = false
-  /** Handed over to another transport (startTls): this one is done, without a `connectionLost`. */
-  #detached = false
-  #eofWritten = false
-  #endCalled = false
   #lostError: Error | null = null
-  /** The peer's EOF closed the transport (not the application). */
-  #closedByPeer = false
   #upgrade: { resolve: () => void, reject: (err: Error) => void } | null = null
   /** While a startTls is pending: what gives it up (a close, an abort, its signal). */
   #cancelUpgrade: ((err: Error) => void) | null = null
@@ -62,14 +53,14 @@ export class StreamTransport implements Transport {
     this.#protocol = options.protocol
     this.#owner = options.owner ?? null
     this.#extra = options.extra ?? NO_EXTRA
-    this.#instrumented = options.instrument ?? true
+    this.#state = options.instrument === false ? 0 : INSTRUMENTED
     this.#writer = new WritePath(socket, this, this, options.flowState ?? null)
     // The socket's listeners are functions every transport shares; they find this one
     // through the socket (a closure per listener and connection adds up at 10,000).
-    ;(socket as unknown as TransportHolder)[kStreamTransport] = this
+    bindTransport(socket, this)
     socket.on('error', StreamTransport.#onSocketError)
     socket.on('close', StreamTransport.#onSocketClose)
-    this.#reader = kind.readable ? new ReadPath(socket, this, kind, options.onread ?? false) : null
+    this.#reader = kind.readable ? new ReadPath(socket, this, options.onread ?? false) : null
     if (!kind.readable && options.watchReader === true) {
       socket.on('end', () => { this.#onReaderGone() }) // write pipes only: not a field every transport carries
       socket.on('data', ignore)
@@ -78,6 +69,20 @@ export class StreamTransport implements Transport {
   }
 
   get [kTransport] (): true { return true }
+
+  #is (flag: number): boolean {
+    return (this.#state & flag) !== 0
+  }
+
+  #set (flag: number, on: boolean): void {
+    this.#state = on ? this.#state | flag : this.#state & ~flag
+  }
+
+  /** @internal what differs per kind (the read path asks what an EOF does) */
+  get kind (): TransportKind { return this.#kind }
+
+  /** @internal the write side (its direct writes' completions find it through the socket) */
+  get writer (): WritePath { return this.#writer }
 
   /** The socket underneath, for family code. */
   get socket (): net.Socket { return this.#socket }
@@ -99,7 +104,7 @@ export class StreamTransport implements Transport {
       this.fatal(error, 'connectionMade')
       return error
     }
-    if (callProtocol && this.#instrumented) publishConnectionMade(this, protocol)
+    if (callProtocol && this.#is(INSTRUMENTED)) publishConnectionMade(this, protocol)
     this.#reader?.start()
     return null
   }
@@ -109,8 +114,8 @@ export class StreamTransport implements Transport {
       this.cancelUpgrade(upgradeAbortedError())
       return
     }
-    if (this.#closing) return
-    this.#closing = true
+    if (this.#is(CLOSING)) return
+    this.#set(CLOSING, true)
     this.#reader?.discardInput()
     if (this.#writer.isEmpty()) this.#finishClose()
   }
@@ -124,7 +129,7 @@ export class StreamTransport implements Transport {
   }
 
   isClosing (): boolean {
-    return this.#closing
+    return this.#is(CLOSING)
   }
 
   getExtraInfo (name: string, defaultValue?: unknown): any {
@@ -146,7 +151,7 @@ export class StreamTransport implements Transport {
   }
 
   toString (): string {
-    const state = this.#lost ? 'closed' : this.#closing ? 'closing' : 'open'
+    const state = this.#is(LOST) ? 'closed' : this.#is(CLOSING) ? 'closing' : 'open'
     return `<${this.#kind.name} ${state}>`
   }
 
@@ -176,7 +181,7 @@ export class StreamTransport implements Transport {
     const buf = toBuffer(data)
     this.#checkWritable()
     if (buf.length === 0) return
-    if (this.#closing) {
+    if (this.#is(CLOSING)) {
       this.#writer.dropped(this.#kind.name)
       return
     }
@@ -187,7 +192,7 @@ export class StreamTransport implements Transport {
     const bufs = toBuffers(chunks).filter((b) => b.length > 0)
     this.#checkWritable()
     if (bufs.length === 0) return
-    if (this.#closing) {
+    if (this.#is(CLOSING)) {
       this.#writer.dropped(this.#kind.name)
       return
     }
@@ -196,7 +201,7 @@ export class StreamTransport implements Transport {
 
   #checkWritable (): void {
     if (!this.#kind.writable) throw new InvalidStateError(`${this.#kind.name} is not writable`)
-    if (this.#eofWritten) throw new WriteAfterEofError()
+    if (this.#is(EOF_WRITTEN)) throw new WriteAfterEofError()
     if (this.#writer.sendfileRunning) throw new InvalidStateError('unable to write; sendfile is in progress')
   }
 
@@ -205,11 +210,11 @@ export class StreamTransport implements Transport {
   }
 
   getWriteBufferLimits (): [low: number, high: number] {
-    return this.#writer.flow.getLimits()
+    return this.#writer.getLimits()
   }
 
   setWriteBufferLimits (limits?: WriteBufferLimits | null): void {
-    this.#writer.flow.setLimits(limits, this.#writer.size())
+    this.#writer.setLimits(limits, this.#writer.size())
   }
 
   canWriteEof (): boolean {
@@ -217,9 +222,9 @@ export class StreamTransport implements Transport {
   }
 
   writeEof (): void {
-    if (this.#closing || this.#eofWritten) return
+    if (this.#is(CLOSING) || this.#is(EOF_WRITTEN)) return
     if (!this.#kind.canWriteEof) throw new UnsupportedError(`${this.#kind.name} does not support writeEof()`)
-    this.#eofWritten = true
+    this.#set(EOF_WRITTEN, true)
     if (this.#kind.writeEofCloses) {
       this.close()
       return
@@ -233,10 +238,10 @@ export class StreamTransport implements Transport {
       this.#upgrade.resolve()
       return
     }
-    if (this.#closing) {
+    if (this.#is(CLOSING)) {
       this.#finishClose()
-    } else if (this.#eofWritten && !this.#endCalled) {
-      this.#endCalled = true
+    } else if (this.#is(EOF_WRITTEN) && !this.#is(END_CALLED)) {
+      this.#set(END_CALLED, true)
       this.#socket.end()
     }
   }
@@ -250,9 +255,9 @@ export class StreamTransport implements Transport {
    * transport, as asyncio does.
    */
   beginSendfile (): SendfileSession {
-    if (this.#closing) throw new InvalidStateError('Transport is closing')
+    if (this.#is(CLOSING)) throw new InvalidStateError('Transport is closing')
     this.#checkWritable()
-    return new WritePathSession(this.#writer, () => this.#closedError(), () => this.#lost)
+    return new WritePathSession(this.#writer, () => this.#closedError(), () => this.#is(LOST))
   }
 
   /**
@@ -261,15 +266,15 @@ export class StreamTransport implements Transport {
    * state error (the application closed it).
    */
   #closedError (): Error | null {
-    if (!this.#closing) return null
+    if (!this.#is(CLOSING)) return null
     if (this.#lostError !== null) return this.#lostError
-    if (this.#closedByPeer) return systemError('EPIPE', 'write', 'the peer closed the connection')
+    if (this.#is(CLOSED_BY_PEER)) return systemError('EPIPE', 'write', 'the peer closed the connection')
     return new InvalidStateError('Transport is closing')
   }
 
   /** @internal the read path: the peer's EOF closes the transport */
   closeAfterEof (): void {
-    if (!this.#closing) this.#closedByPeer = true
+    if (!this.#is(CLOSING)) this.#set(CLOSED_BY_PEER, true)
     this.close()
   }
 
@@ -287,10 +292,10 @@ export class StreamTransport implements Transport {
    * `connectionLost`.
    */
   async beginUpgrade (onCancel: (err: Error) => void): Promise<UpgradeState> {
-    if (this.#closing) throw new InvalidStateError('Transport is closing')
+    if (this.#is(CLOSING)) throw new InvalidStateError('Transport is closing')
     if (!this.#kind.upgradable) throw new InvalidStateError(`${this.#kind.name} cannot be upgraded`)
     const protocol = this.#protocol!
-    this.#closing = true
+    this.#set(CLOSING, true)
     this.#socket.pause()
     this.#cancelUpgrade = (err) => {
       this.#cancelUpgrade = null
@@ -308,10 +313,10 @@ export class StreamTransport implements Transport {
     socket.off('error', StreamTransport.#onSocketError)
     socket.off('close', StreamTransport.#onSocketClose)
     this.#reader?.detach()
-    const flowState: FlowState = { paused: this.#writer.flow.paused, limits: this.#writer.flow.getLimits() }
+    const flowState: FlowState = { paused: this.#writer.paused, limits: this.#writer.getLimits() }
     this.#writer.discard()
-    this.#lost = true
-    this.#detached = true
+    this.#set(LOST, true)
+    this.#set(DETACHED, true)
     this.#protocol = null
     this.#owner?.detach(this)
     this.#cancelUpgrade = onCancel
@@ -330,7 +335,7 @@ export class StreamTransport implements Transport {
 
   /** After an upgrade: resumes the protocol if it was paused and the new buffer is low enough. */
   resumeAfterUpgrade (): void {
-    if (this.#writer.flow.paused && !this.#closing) this.#writer.flow.maybeResume(this.#writer.size())
+    if (this.#writer.paused && !this.#is(CLOSING)) this.#writer.maybeResume(this.#writer.size())
   }
 
   // ---------------------------------------------------------------- errors and the end
@@ -347,9 +352,9 @@ export class StreamTransport implements Transport {
   }
 
   #forceClose (error: Error | null): void {
-    if (this.#lost || this.#detached) return
+    if (this.#is(LOST) || this.#is(DETACHED)) return
     if (error !== null) this.#lostError ??= error
-    this.#closing = true
+    this.#set(CLOSING, true)
     this.#writer.discard()
     this.#reader?.dropHeld()
     if (this.#reader?.settleDeferredClose() === true) return
@@ -365,8 +370,8 @@ export class StreamTransport implements Transport {
   }
 
   #finishClose (): void {
-    if (this.#finishing || this.#lost) return
-    this.#finishing = true
+    if (this.#is(FINISHING) || this.#is(LOST)) return
+    this.#set(FINISHING, true)
     if (this.#reader?.settleDeferredClose() === true) return
     endSocket(this.#socket, this.#kind)
     // Bun's child stdio: see #destroy
@@ -374,7 +379,7 @@ export class StreamTransport implements Transport {
   }
 
   #onReaderGone (): void {
-    if (this.#closing || this.#lost) return
+    if (this.#is(CLOSING) || this.#is(LOST)) return
     if (this.#writer.isEmpty()) {
       this.close()
     } else {
@@ -383,18 +388,18 @@ export class StreamTransport implements Transport {
   }
 
   static readonly #onSocketError = function (this: net.Socket, err: Error): void {
-    (this as unknown as TransportHolder)[kStreamTransport]!.#onError(err)
+    transportOf(this)!.#onError(err)
   }
 
   static readonly #onSocketClose = function (this: net.Socket): void {
-    (this as unknown as TransportHolder)[kStreamTransport]!.#onClose()
+    transportOf(this)!.#onClose()
   }
 
   #onError (err: Error): void {
     // A socket error ends the connection; connectionLost(err) follows from 'close'. Node
     // does not always destroy the socket itself (a TLS alert after the handshake), so do it.
     this.#lostError ??= err
-    this.#closing = true
+    this.#set(CLOSING, true)
     this.#writer.discard()
     this.#socket.destroy()
   }
@@ -405,15 +410,15 @@ export class StreamTransport implements Transport {
   }
 
   #onClose (): void {
-    if (this.#lost) return
-    if (!this.#closing && this.#reader?.holdsInput() === true) {
+    if (this.#is(LOST)) return
+    if (!this.#is(CLOSING) && this.#reader?.holdsInput() === true) {
       // A pipe's reader can end (and Node close it) while the protocol has reading paused
       // with bytes or the EOF still held: they come first, on resume, then the loss.
       this.#reader.deferClose()
       return
     }
-    this.#lost = true
-    this.#closing = true
+    this.#set(LOST, true)
+    this.#set(CLOSING, true)
     this.#writer.discard()
     this.#reader?.dropHeld()
     if (this.#writer.hasDrainWaiters) this.#writer.failDrains(this.#lostError ?? connectionLostError())
@@ -434,7 +439,7 @@ export class StreamTransport implements Transport {
       this.#protocol = null
       this.#owner?.detach(this)
     }
-    if (this.#instrumented) publishConnectionLost(this, protocol, this.#lostError)
+    if (this.#is(INSTRUMENTED)) publishConnectionLost(this, protocol, this.#lostError)
   }
 }
 
@@ -442,7 +447,16 @@ function ignore (): void {}
 
 const NO_EXTRA: Readonly<Record<string, unknown>> = Object.freeze({})
 
-/** The transport of a socket, kept on the socket for the shared listeners. */
-const kStreamTransport = Symbol('wireline.streamTransport')
 
-interface TransportHolder { [kStreamTransport]?: StreamTransport }
+// The transport's state, one bit each in one field (eight fields add up at 10,000 connections).
+/** Publishes its life on wireline's diagnostics channels (not a child's internal pipes). */
+const INSTRUMENTED = 1 << 0
+const CLOSING = 1 << 1
+const FINISHING = 1 << 2
+const LOST = 1 << 3
+/** Handed over to another transport (startTls): this one is done, without a `connectionLost`. */
+const DETACHED = 1 << 4
+const EOF_WRITTEN = 1 << 5
+const END_CALLED = 1 << 6
+/** The peer's EOF closed the transport (not the application). */
+const CLOSED_BY_PEER = 1 << 7

@@ -2,6 +2,7 @@ import * as net from 'node:net'
 import { WriteFlowControl } from '../flow-control.js'
 import type { AnyProtocol } from '../protocol.js'
 import { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from './limits.js'
+import { transportOf } from './socket-transport.js'
 
 /** What the write path needs from its transport. */
 export interface WriteHost {
@@ -42,8 +43,28 @@ function canWriteDirect (socket: net.Socket, exactQueue: boolean): boolean {
   const proto = net.Socket.prototype as unknown as Record<string, unknown>
   const own = socket as unknown as Record<string, unknown>
   return Object.getPrototypeOf(socket) === proto && typeof proto._writeGeneric === 'function' &&
-    own.write === proto.write && own._write === proto._write && own._writeGeneric === proto._writeGeneric
+    own.write === proto.write && own._write === proto._write && own._writeGeneric === proto._writeGeneric &&
+    handleOwner(own._handle) === socket
 }
+
+/** A write request, as Node calls a write's callback with it (`this`) when the write completes. */
+interface WriteRequest { handle?: object }
+
+/** The symbol under which Node keeps a handle's socket (its `owner_symbol`), once found. */
+let ownerSymbol: symbol | undefined
+
+/**
+ * The socket a libuv handle belongs to, as Node finds it when a write completes (the handle's
+ * own `owner_symbol` property); undefined if the handle has none.
+ */
+function handleOwner (handle: unknown): unknown {
+  if (typeof handle !== 'object' || handle === null) return undefined
+  ownerSymbol ??= Object.getOwnPropertySymbols(handle).find((sym) => sym.description === 'owner_symbol')
+  return ownerSymbol === undefined ? undefined : (handle as Record<symbol, unknown>)[ownerSymbol]
+}
+
+/** The write path whose `_writeGeneric` call runs (a write that fails in it calls back without a request). */
+let submitting: WritePath | null = null
 
 /**
  * The write side of a byte-stream transport (asyncio `_SelectorSocketTransport.write`, uvloop
@@ -57,20 +78,11 @@ function canWriteDirect (socket: net.Socket, exactQueue: boolean): boolean {
  * the CPU of a small echo: its state machine and a nextTick per write), else through
  * `socket.write()`.
  */
-export class WritePath {
-  readonly flow: WriteFlowControl
+export class WritePath extends WriteFlowControl {
   readonly #socket: net.Socket
   readonly #host: WriteHost
-  /** True when `handle.writeQueueSize` tells how much of the write in flight is still unsent. */
-  readonly #exactQueue: boolean
-  /** Single writes go through `_writeGeneric` (see `canWriteDirect`). */
-  readonly #direct: boolean
-  /**
-   * The stream's `writableLength` does not count what it was given (Bun's child stdin is a
-   * `WriteStream` that hands writes to the pipe itself and reports 0 until they complete):
-   * count the bytes of the writes whose callback has not come yet.
-   */
-  readonly #selfCounted: boolean
+  /** `DIRECT`, `SUBMITTING`, ...: the flags at the end of this file. */
+  #state: number
   #unconfirmed = 0
 
   /** Buffers waiting for the write in flight; null when none (most of the time: no array per connection). */
@@ -78,41 +90,52 @@ export class WritePath {
   #queued = 0
   /** Bytes of the direct write in flight (0: none); the socket's `writableLength` counts the others. */
   #inFlight = 0
-  /** True while `_writeGeneric` runs: a write the kernel takes at once completes inside it. */
-  #submitting = false
-  /** Aborted or lost: the buffer is gone and completions are ignored. */
-  #discarded = false
-  /** A sendfile is running: flow-control callbacks are kept from the protocol. */
-  #sendfile = false
   #droppedWrites = 0
   /** Pending `drain()` calls; null until the first (most connections never call it). */
   #drainWaiters: Array<(err: Error | null) => void> | null = null
+  /**
+   * The completion callback of writes through `socket.write()` (`#writtenCallback()`); on a
+   * direct path, made at its first vectored write (single writes complete in `#onDirectWritten`).
+   */
+  #onWritten: ((err?: Error | null) => void) | null = null
 
+  /**
+   * The write side of `socket`, whose flow control (it is its own `WriteFlowControl`, as
+   * asyncio's transports are their own `_FlowControlMixin`) reports `transport`.
+   */
   constructor (socket: net.Socket, host: WriteHost, transport: unknown, flowState: FlowState | null) {
+    super(undefined, transport)
     this.#socket = socket
     this.#host = host
-    this.flow = new WriteFlowControl(this, transport)
-    if (flowState !== null) this.flow.carryOver(flowState.paused, flowState.limits)
+    if (flowState !== null) this.carryOver(flowState.paused, flowState.limits)
     // libuv's own stream handles (TCP, Pipe) tell how much of a write in flight is unsent;
     // others (TLS) do not, and then the whole write in flight counts.
     const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown, constructor?: { name?: string } } })._handle
     const kind = handle?.constructor?.name
-    this.#exactQueue = typeof handle?.writeQueueSize === 'number' && (kind === 'TCP' || kind === 'Pipe')
-    this.#direct = canWriteDirect(socket, this.#exactQueue)
-    this.#selfCounted = !(socket instanceof net.Socket)
+    const exactQueue = typeof handle?.writeQueueSize === 'number' && (kind === 'TCP' || kind === 'Pipe')
+    this.#state = (exactQueue ? EXACT_QUEUE : 0) | (canWriteDirect(socket, exactQueue) ? DIRECT : 0) |
+      (socket instanceof net.Socket ? 0 : SELF_COUNTED)
+  }
+
+  #is (flag: number): boolean {
+    return (this.#state & flag) !== 0
+  }
+
+  #set (flag: number, on: boolean): void {
+    this.#state = on ? this.#state | flag : this.#state & ~flag
   }
 
   /** The protocol that gets `pauseWriting` / `resumeWriting`: none while a sendfile runs (the flow-control host). */
   flowProtocol (): AnyProtocol | null {
-    return this.#sendfile ? null : this.#host.getProtocol()
+    return this.#is(SENDFILE) ? null : this.#host.getProtocol()
   }
 
   /** The stream is not a `net.Socket` and its writes are counted here (Bun's child stdin). */
-  get selfCounted (): boolean { return this.#selfCounted }
+  get selfCounted (): boolean { return this.#is(SELF_COUNTED) }
 
   /** True while a sendfile runs (then `write()` throws). */
-  get sendfileRunning (): boolean { return this.#sendfile }
-  set sendfileRunning (running: boolean) { this.#sendfile = running }
+  get sendfileRunning (): boolean { return this.#is(SENDFILE) }
+  set sendfileRunning (running: boolean) { this.#set(SENDFILE, running) }
 
   /** Sends (or queues) one non-empty buffer, then pauses the protocol if that crossed the mark. */
   send (buf: Buffer): void {
@@ -122,7 +145,7 @@ export class WritePath {
       (this.#queue ??= []).push(buf)
       this.#queued += buf.length
     }
-    if (!this.flow.paused) this.flow.maybePause(this.size())
+    if (!this.paused) this.maybePause(this.size())
   }
 
   /** Sends non-empty buffers as one batch (one vectored write when nothing is in flight). */
@@ -136,7 +159,7 @@ export class WritePath {
         this.#queued += buf.length
       }
     }
-    if (!this.flow.paused) this.flow.maybePause(this.size())
+    if (!this.paused) this.maybePause(this.size())
   }
 
   /** A write after close was dropped: warn once enough of them were (asyncio logs the same). */
@@ -154,17 +177,17 @@ export class WritePath {
 
   /** Drops the buffer for good (abort, a socket error, the connection lost). */
   discard (): void {
-    this.#discarded = true
+    this.#set(DISCARDED, true)
     this.#queue = null
     this.#queued = 0
   }
 
   /** Bytes accepted and not yet handed to the kernel (asyncio `get_write_buffer_size()`). */
   size (): number {
-    if (this.#discarded) return 0
+    if (this.#is(DISCARDED)) return 0
     const inFlight = this.#inFlight + (this.#socket.writableLength ?? 0) + this.#unconfirmed
     if (inFlight === 0) return this.#queued
-    if (this.#exactQueue) {
+    if (this.#is(EXACT_QUEUE)) {
       const handle = (this.#socket as unknown as { _handle?: { writeQueueSize: number } | null })._handle
       if (handle != null && handle.writeQueueSize <= inFlight) return this.#queued + handle.writeQueueSize
     }
@@ -173,7 +196,7 @@ export class WritePath {
 
   /** Resolves when the buffer is at or below the low-water mark (at once if not paused). */
   drain (): Promise<void> {
-    if (!this.flow.paused) return Promise.resolve()
+    if (!this.paused) return Promise.resolve()
     return new Promise((resolve, reject) => {
       (this.#drainWaiters ??= []).push((err) => { if (err === null) resolve(); else reject(err) })
     })
@@ -199,37 +222,55 @@ export class WritePath {
 
   /** Hands one buffer to the socket (only when nothing is in flight, so order is kept). */
   #writeOne (buf: Buffer): void {
-    if (!this.#direct) {
-      this.#socket.write(buf, this.#selfCounted ? this.#counted(buf.length) : this.#onWritten)
+    if (!this.#is(DIRECT)) {
+      this.#socket.write(buf, this.#is(SELF_COUNTED) ? this.#counted(buf.length) : this.#writtenCallback())
       return
     }
     this.#inFlight = buf.length
-    this.#submitting = true
+    this.#set(SUBMITTING, true)
+    const outer = submitting
+    submitting = this
     try {
-      (this.#socket as unknown as { _writeGeneric: DirectWriter })._writeGeneric(false, buf, 'buffer', this.#onWritten)
+      (this.#socket as unknown as { _writeGeneric: DirectWriter })._writeGeneric(false, buf, 'buffer', WritePath.#onDirectWritten)
     } finally {
-      this.#submitting = false
+      submitting = outer
+      this.#set(SUBMITTING, false)
     }
+  }
+
+  #writtenCallback (): (err?: Error | null) => void {
+    return (this.#onWritten ??= (err) => { this.#written(err) })
+  }
+
+  /**
+   * The completion of every direct write, one function for all (a closure per connection adds
+   * up at 10,000): Node calls it with the write request as `this`, whose handle leads to the
+   * socket and its transport, as Node finds the socket itself; a write that fails inside
+   * `_writeGeneric` calls it with no request, and then it is the path submitting.
+   */
+  static readonly #onDirectWritten = function (this: WriteRequest | undefined, err?: Error | null): void {
+    const socket = this?.handle === undefined ? undefined : handleOwner(this.handle)
+    const path = (socket === undefined ? undefined : transportOf(socket as object)?.writer) ?? submitting
+    path!.#written(err)
   }
 
   /**
    * A write completed. A direct write completes at once (inside `_writeGeneric`, when the
    * kernel took it whole) or later; one through the socket's `write()` on a later tick. A
    * failed direct write destroys the socket with the error, as the Writable does for its own,
-   * and `connectionLost(err)` follows from its events. One callback for both routes: one
-   * closure per connection.
+   * and `connectionLost(err)` follows from its events.
    */
-  readonly #onWritten = (err?: Error | null): void => {
+  #written (err?: Error | null): void {
     this.#inFlight = 0
     if (err != null) {
-      if (this.#direct) this.#socket.destroy(err)
+      if (this.#is(DIRECT)) this.#socket.destroy(err)
       return
     }
     // Done at once: the code that submitted it carries on (the buffer is already accounted).
-    if (this.#submitting || this.#discarded) return
+    if (this.#is(SUBMITTING) || this.#is(DISCARDED)) return
     if (this.#queue !== null && this.#idle()) this.#submitQueue()
-    if (this.flow.paused) this.flow.maybeResume(this.size())
-    if (this.#drainWaiters !== null && this.size() <= this.flow.low) this.#wakeDrainWaiters(null)
+    if (this.paused) this.maybeResume(this.size())
+    if (this.#drainWaiters !== null && this.size() <= this.low) this.#wakeDrainWaiters(null)
     if (this.#queue === null && this.#idle()) this.#host.writeFlushed()
   }
 
@@ -250,9 +291,9 @@ export class WritePath {
     socket.cork()
     const last = chunks.length - 1
     let total = 0
-    if (this.#selfCounted) for (const chunk of chunks) total += chunk.length
+    if (this.#is(SELF_COUNTED)) for (const chunk of chunks) total += chunk.length
     for (let i = 0; i < last; i++) socket.write(chunks[i]!)
-    socket.write(chunks[last]!, this.#selfCounted ? this.#counted(total) : this.#onWritten)
+    socket.write(chunks[last]!, this.#is(SELF_COUNTED) ? this.#counted(total) : this.#writtenCallback())
     socket.uncork()
   }
 
@@ -261,7 +302,25 @@ export class WritePath {
     this.#unconfirmed += n
     return (err) => {
       this.#unconfirmed -= n
-      this.#onWritten(err)
+      this.#written(err)
     }
   }
 }
+
+// The write path's state, one bit each in one field (memory per connection).
+/** True when `handle.writeQueueSize` tells how much of the write in flight is still unsent. */
+const EXACT_QUEUE = 1 << 0
+/** Single writes go through `_writeGeneric` (see `canWriteDirect`). */
+const DIRECT = 1 << 1
+/**
+ * The stream's `writableLength` does not count what it was given (Bun's child stdin is a
+ * `WriteStream` that hands writes to the pipe itself and reports 0 until they complete):
+ * count the bytes of the writes whose callback has not come yet.
+ */
+const SELF_COUNTED = 1 << 2
+/** True while `_writeGeneric` runs: a write the kernel takes at once completes inside it. */
+const SUBMITTING = 1 << 3
+/** Aborted or lost: the buffer is gone and completions are ignored. */
+const DISCARDED = 1 << 4
+/** A sendfile is running: flow-control callbacks are kept from the protocol. */
+const SENDFILE = 1 << 5
