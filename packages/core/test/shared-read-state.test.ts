@@ -150,13 +150,15 @@ describe('the completion every direct write shares', () => {
   })
 
   it('finds each transport among many whose writes complete later, in any order', async () => {
-    // large writes the kernel cannot take at once complete later, one per connection at a time
-    const payload = Buffer.alloc(4 << 20, 0x78)
+    // writes larger than the kernel can take while the peer does not read complete later
+    const payload = Buffer.alloc(16 << 20, 0x78)
     const received = new Map<number, number>()
-    const rawServer = net.createServer((s) => {
+    const allWritten = new Deferred<void>()
+    const rawServer = net.createServer({ pauseOnConnect: true }, (s) => {
       let n = 0
       s.on('data', (d) => { n += d.length })
       s.on('end', () => { received.set(s.remotePort!, n); s.end() })
+      void allWritten.promise.then(() => s.resume())
     })
     await new Promise<void>((resolve) => rawServer.listen(0, '127.0.0.1', resolve))
     const port = (rawServer.address() as net.AddressInfo).port
@@ -177,6 +179,7 @@ describe('the completion every direct write shares', () => {
         connectionLost (err: Error | null) { trace.push(`connectionLost ${err}`); lost.resolve(trace) },
       }), '127.0.0.1', port)
     }
+    allWritten.resolve()
     const traces = await withTimeout(Promise.all(done), T, 'every connection')
     for (const trace of traces) {
       expect(trace).toEqual(['pauseWriting', 'buffered>0 true', 'resumeWriting', 'eofReceived', 'connectionLost null'])

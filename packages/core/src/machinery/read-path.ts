@@ -1,4 +1,4 @@
-import * as net from 'node:net'
+import type * as net from 'node:net'
 import { InvalidStateError } from '../errors.js'
 import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from '../protocol.js'
 import { asError } from './args.js'
@@ -6,6 +6,7 @@ import { toProtocolBuffer } from './bytes.js'
 import { COPY_READ_MAX, READ_BUFFER_SIZE } from './limits.js'
 import { bindReadSink, isSharedReadBuffer, readSinkOf, sharedReadBuffer } from './onread.js'
 import type { ReadSink } from './onread.js'
+import { offSocketEnd, onSocketEnd } from './socket-end.js'
 import type { TransportKind } from './transport-kinds.js'
 
 /** A protocol as the read path drives it: stream callbacks, and the buffered ones if it has them. */
@@ -41,24 +42,6 @@ const HELD_SCHEDULED = 1 << 7
 const DISCARDING = 1 << 8
 /** Reads come from `'data'` events (not through `ONREAD`). */
 const DATA_ROUTE = 1 << 9
-/** The socket's `'end'` listener is `#onSocketEndAfterNode`, in place of Node's own. */
-const END_AFTER_NODE = 1 << 10
-
-/** Node's own `'end'` listener of every `net.Socket`; null where there is none (learnt once). */
-let nodeEnd: ((this: net.Socket) => void) | null | undefined
-
-/**
- * Node gives every `net.Socket` an `'end'` listener of its own (it makes a socket that is not
- * half-open refuse writes after the peer's FIN). Learnt from a socket made for the purpose, with
- * no handle, so that no other code can have added to it; null if that socket has not exactly one.
- */
-function nodeEndListener (): ((this: net.Socket) => void) | null {
-  if (nodeEnd === undefined) {
-    const listeners = new net.Socket().rawListeners('end')
-    nodeEnd = listeners.length === 1 ? listeners[0] as (this: net.Socket) => void : null
-  }
-  return nodeEnd
-}
 
 /**
  * The read side of a byte-stream transport: where bytes arrive and how they reach the protocol
@@ -105,15 +88,7 @@ export class ReadPath implements ReadSink {
     this.#host = host
     this.#state = (isBuffered(host.getProtocol()) ? BUFFERED : 0) | (onread ? 0 : DATA_ROUTE)
     bindReadSink(socket, this)
-    const nodeEnd = nodeEndListener()
-    if (nodeEnd !== null && socket.listenerCount('end') === 1 && socket.rawListeners('end')[0] === nodeEnd) {
-      // One listener calls Node's and ours: a second one would make the socket's 'end' an array.
-      socket.off('end', nodeEnd)
-      socket.on('end', ReadPath.#onSocketEndAfterNode)
-      this.#set(END_AFTER_NODE, true)
-    } else {
-      socket.on('end', ReadPath.#onSocketEnd)
-    }
+    onSocketEnd(socket, ReadPath.#onSocketEnd)
     if (!onread) {
       // 'data' mode: paused until connectionMade has run, then flowing while reading is
       // wanted. Node itself resumes some streams (a child's stdio once it exited): the
@@ -126,11 +101,6 @@ export class ReadPath implements ReadSink {
 
   static readonly #onSocketEnd = function (this: net.Socket): void {
     (readSinkOf(this) as ReadPath).#onEnd()
-  }
-
-  static readonly #onSocketEndAfterNode = function (this: net.Socket): void {
-    nodeEnd!.call(this)
-    ;(readSinkOf(this) as ReadPath).#onEnd()
   }
 
   static readonly #onSocketData = function (this: net.Socket, chunk: Buffer): void {
@@ -230,12 +200,7 @@ export class ReadPath implements ReadSink {
   /** Stops listening to the socket and returns held bytes to it, for the transport that takes over (startTls). */
   detach (): void {
     const socket = this.#socket
-    if (this.#is(END_AFTER_NODE)) {
-      socket.off('end', ReadPath.#onSocketEndAfterNode)
-      socket.on('end', nodeEnd!)
-    } else {
-      socket.off('end', ReadPath.#onSocketEnd)
-    }
+    offSocketEnd(socket, ReadPath.#onSocketEnd)
     if (this.#is(DATA_ROUTE)) {
       socket.off('data', ReadPath.#onSocketData)
       socket.off('resume', ReadPath.#onSocketResume)
