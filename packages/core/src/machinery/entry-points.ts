@@ -74,21 +74,20 @@ export const OPTION_NAMES = {
   connectAcceptedSocket: ['ssl', 'sslHandshakeTimeout', 'signal'],
 } as const satisfies Record<string, readonly string[]>
 
-/** How a connected socket becomes a transport: its kind, extra info, and owner. */
+/** How a connected socket becomes a transport: its kind and extra info. */
 interface TransportSetup {
   kind: TransportKind
   extra: Readonly<Record<string, unknown>> | TcpAddresses
-  owner?: TransportOwner | null
 }
 
 /**
- * Creates the protocol and its transport over a connected socket and calls `connectionMade`.
- * The factory's error is thrown (the socket destroyed); an error from `connectionMade` comes
- * back in `error` (the transport is being aborted and will call `connectionLost(error)`).
+ * Creates the protocol and its transport over a connected socket (no `connectionMade` yet:
+ * `transport.start()` calls it). The factory's error is thrown, the socket destroyed.
  */
 function makeTransport<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, socket: net.Socket, onread: boolean, setup: TransportSetup,
-): { transport: StreamTransport, protocol: P, error: Error | null } {
+  factory: ProtocolFactory<P>, socket: net.Socket, onread: boolean,
+  kind: TransportKind, extra: TransportSetup['extra'], owner: TransportOwner | null,
+): StreamTransport {
   let protocol: P
   try {
     protocol = makeProtocol(factory)
@@ -96,14 +95,20 @@ function makeTransport<P extends AnyProtocol> (
     socket.destroy()
     throw err
   }
-  const transport = new StreamTransport({ socket, protocol, onread, kind: setup.kind, extra: setup.extra, owner: setup.owner })
-  return { transport, protocol, error: transport.start() }
+  return new StreamTransport({ socket, protocol, onread, kind, extra, owner })
 }
 
+/**
+ * A connected socket made a transport and its protocol, `connectionMade` called. An error from
+ * `connectionMade` is thrown (the transport is being aborted and will call
+ * `connectionLost(error)`).
+ */
 function connected<P extends AnyProtocol> (
   factory: ProtocolFactory<P>, socket: net.Socket, onread: boolean, setup: TransportSetup,
 ): [Transport, P] {
-  const { transport, protocol, error } = makeTransport(factory, socket, onread, setup)
+  const transport = makeTransport(factory, socket, onread, setup.kind, setup.extra, null)
+  const protocol = transport.getProtocol() as P
+  const error = transport.start()
   if (error !== null) throw error
   return [transport, protocol]
 }
@@ -181,12 +186,31 @@ async function connectToPath<P extends AnyProtocol> (
   return connected(factory, socket, false, tlsSetup(socket, tlsSettings.secureContext, addresses))
 }
 
+type UnixListenSpec = Extract<ListenSpec, { kind: 'unix' }>
+
 function acceptWith<P extends AnyProtocol> (factory: ProtocolFactory<P>, secureContext: tls.SecureContext | null): AcceptHandler {
+  // Nothing made here outlives the call but the transport (memory per connection: what an
+  // accept leaves to the collector grows the young generation as much as what it keeps).
+  const unixExtras = new WeakMap<UnixListenSpec, Readonly<Record<string, unknown>>>()
+  const unixExtra = (spec: UnixListenSpec): Readonly<Record<string, unknown>> => {
+    let extra = unixExtras.get(spec)
+    if (extra === undefined) {
+      extra = Object.freeze({ peername: '', sockname: spec.path })
+      unixExtras.set(spec, extra)
+    }
+    return extra
+  }
   return (socket, onread, spec, owner) => {
-    const setup: TransportSetup = secureContext !== null
-      ? tlsSetup(socket as tls.TLSSocket, secureContext, spec.kind === 'tcp' ? tcpAddresses(socket) : { peername: '', sockname: spec.path })
-      : spec.kind === 'tcp' ? { kind: TCP, extra: tcpExtra(socket) } : { kind: UNIX, extra: { peername: '', sockname: spec.path } }
-    const { transport } = makeTransport(factory, socket, onread, { ...setup, owner })
+    let transport: StreamTransport
+    if (secureContext !== null) {
+      const setup = tlsSetup(socket as tls.TLSSocket, secureContext, spec.kind === 'tcp' ? tcpAddresses(socket) : { peername: '', sockname: spec.path })
+      transport = makeTransport(factory, socket, onread, setup.kind, setup.extra, owner)
+    } else if (spec.kind === 'tcp') {
+      transport = makeTransport(factory, socket, onread, TCP, tcpExtra(socket), owner)
+    } else {
+      transport = makeTransport(factory, socket, onread, UNIX, unixExtra(spec), owner)
+    }
+    transport.start()
     return transport
   }
 }

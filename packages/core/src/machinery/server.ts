@@ -196,33 +196,35 @@ export class Server implements AsyncDisposable {
       return
     }
     const onread = this.#settings.tls === null && adoptAcceptedSocket(socket)
-    // Until a transport owns it, a socket error must not crash the process.
-    socket.on('error', guard)
-    this.#pending++
     let result: StreamTransport | null | Promise<StreamTransport | null>
     try {
       result = this.#accept(socket, onread, spec, this.#owner)
     } catch (exception) {
-      this.#pending--
       socket.destroy()
       callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, socket)}`, exception, server: this })
       this.#wake()
       return
     }
+    // A transport made at once took the socket's errors over in the same tick (Node emits
+    // them on a later one); one still being made (a TLS handshake, ...) counts as pending,
+    // and until it is there, a socket error must not crash the process.
+    if (result instanceof Promise) this.#settleLater(socket, spec, result)
+    else this.#wake()
+  }
+
+  #settleLater (socket: net.Socket, spec: ListenSpec, result: Promise<StreamTransport | null>): void {
+    socket.on('error', guard)
+    this.#pending++
     const settle = (): void => {
       this.#pending--
       socket.off('error', guard)
       this.#wake()
     }
-    if (result instanceof Promise) {
-      result.then(() => settle(), (exception: unknown) => {
-        socket.destroy()
-        callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, socket)}`, exception, server: this })
-        settle()
-      })
-    } else {
+    result.then(() => settle(), (exception: unknown) => {
+      socket.destroy()
+      callExceptionHandler({ message: `Error accepting a connection on ${describeSocket(spec, socket)}`, exception, server: this })
       settle()
-    }
+    })
   }
 
   /** Stops listening (idempotent). Accepted connections go on. */

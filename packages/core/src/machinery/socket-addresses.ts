@@ -38,6 +38,10 @@ interface HandleAddress { address?: unknown, port?: unknown }
 
 type AddressGetter = (out: HandleAddress) => number
 
+/** What the handle fills in, one pair for every call: read at once, nothing per connection for the collector. */
+const peerOut: HandleAddress = {}
+const localOut: HandleAddress = {}
+
 /**
  * The addresses of a connected TCP socket. Straight from its libuv handle where it has the
  * methods Node's own getters call (`getpeername`, `getsockname`: undocumented, hence checked;
@@ -48,8 +52,8 @@ type AddressGetter = (out: HandleAddress) => number
 export function tcpExtra (socket: net.Socket): TcpAddresses {
   const handle = (socket as unknown as { _handle?: { getpeername?: unknown, getsockname?: unknown } | null })._handle
   if (handle != null && typeof handle.getpeername === 'function' && typeof handle.getsockname === 'function') {
-    const peer: HandleAddress = {}
-    const local: HandleAddress = {}
+    const peer = peerOut
+    const local = localOut
     if ((handle.getpeername as AddressGetter).call(handle, peer) === 0 &&
       (handle.getsockname as AddressGetter).call(handle, local) === 0 &&
       typeof peer.address === 'string' && typeof peer.port === 'number' &&

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import * as net from 'node:net'
 
 type EndListener = (this: net.Socket) => void
@@ -16,6 +17,19 @@ function nodeEndListener (): EndListener | null {
     nodeEnd = listeners.length === 1 ? listeners[0] as EndListener : null
   }
   return nodeEnd
+}
+
+/** `listenerCount(name, listener)` counts that listener only (Node 18.16+); else the array is read. */
+const countsOneListener = ((): boolean => {
+  const emitter = new EventEmitter()
+  emitter.on('end', () => {})
+  return emitter.listenerCount('end', () => {}) === 0
+})()
+
+/** True when Node's listener is the socket's only `'end'` listener (read without making an array). */
+function onlyNodeListens (socket: net.Socket, node: EndListener): boolean {
+  if (socket.listenerCount('end') !== 1) return false
+  return countsOneListener ? socket.listenerCount('end', node) === 1 : socket.rawListeners('end')[0] === node
 }
 
 /** For each listener given to `onSocketEnd`, the one function that runs Node's and then it. */
@@ -41,7 +55,7 @@ function afterNodeOf (listener: EndListener, node: EndListener): EndListener {
  */
 export function onSocketEnd (socket: net.Socket, listener: EndListener): void {
   const node = nodeEndListener()
-  if (node !== null && socket.listenerCount('end') === 1 && socket.rawListeners('end')[0] === node) {
+  if (node !== null && onlyNodeListens(socket, node)) {
     socket.off('end', node)
     socket.on('end', afterNodeOf(listener, node))
   } else {
