@@ -11,33 +11,20 @@ const onBun = 'Bun' in globalThis
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
 const hasReusePort = major >= 23 || (major === 22 && minor >= 12)
 
-/**
- * Echoes `pieces` on a fresh connection to `port`, each written once the one before came back
- * (a run of small reads: the server's socket moves to the fast path), and resolves with all
- * that came back.
- */
-function echoPieces (port: number, pieces: Buffer[]): Promise<Buffer> {
+/** Echoes `message` on a fresh connection to `port`, resolves with what came back. */
+function echoOnce (port: number, message: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port })
-    const total = pieces.reduce((n, p) => n + p.length, 0)
     const got: Buffer[] = []
     let n = 0
-    let next = 0
-    let due = 0
-    const writeNext = (): void => {
-      const piece = pieces[next++]!
-      due += piece.length
-      socket.write(piece)
-    }
     socket.on('data', (d: Buffer) => {
       got.push(d)
       n += d.length
-      if (n >= total) socket.end()
-      else if (n >= due) writeNext()
+      if (n >= message.length) socket.end()
     })
     socket.on('end', () => resolve(Buffer.concat(got)))
     socket.on('error', reject)
-    writeNext()
+    socket.write(message)
   })
 }
 
@@ -59,9 +46,9 @@ async function runTwoWorkers (args: string[], conns: number): Promise<Array<{ pi
       })
       child.once('exit', () => reject(new Error(`exited early: ${lines.join('\n')}`)))
     })
-    const messages = Array.from({ length: conns }, (_, i) => Array.from({ length: 12 }, (_, j) => Buffer.alloc(100 + i, i + j)))
-    const echoed = await Promise.all(messages.map((m) => echoPieces(port, m)))
-    for (const [i, m] of messages.entries()) expect(echoed[i]!.equals(Buffer.concat(m))).toBe(true)
+    const messages = Array.from({ length: conns }, (_, i) => Buffer.alloc(64 * 1024 + i, i))
+    const echoed = await Promise.all(messages.map((m) => echoOnce(port, m)))
+    for (const [i, m] of messages.entries()) expect(echoed[i]!.equals(m)).toBe(true)
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
     const probes = lines.flatMap((l) => {

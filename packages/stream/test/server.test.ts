@@ -39,7 +39,7 @@ async function echoRoundTrip (port: number, message = 'ping'): Promise<string> {
 
 for (const fast of [true, false]) {
   describe(`accepted connections (read via ${fast ? 'onread, the fast path' : "'data' events, the fallback"})`, () => {
-    it('uses the path it says: large reads through Node\'s buffers, onread after a run of small ones; bytes intact across', async () => {
+    it('uses the path it says, and echoes 8 MiB intact', async () => {
       acceptPath(fast)
       watchExceptions()
       const { protocols, port } = await recordingServer()
@@ -47,29 +47,12 @@ for (const fast of [true, false]) {
       const [t, p] = await createConnection(() => new RecordingProtocol(), '127.0.0.1', port)
       t.write(data)
       await withTimeout(p.untilBytes(data.length), T)
+      expect(sha256(p.received())).toBe(sha256(data))
       const sp = protocols[0]!
-      await withTimeout(sp.untilBytes(data.length), T)
       const socket = sp.transport!.getExtraInfo('socket') as net.Socket
-      // large reads: 'data' events, Node's own buffers (kinder to V8's collector than copies)
-      expect(socket.listenerCount('data')).toBe(1)
-      // then small messages one by one, each its own read: after a run of them the fast path
-      // gives the socket the shared onread option (an immediate after the last), and reads
-      // go on through it; the fallback stays on 'data' (as does Bun: no onread for accepted sockets)
-      let sent = data.length
-      const small: Buffer[] = []
-      for (let i = 0; i < 12; i++) {
-        const chunk = Buffer.alloc(100, i)
-        small.push(chunk)
-        t.write(chunk)
-        sent += chunk.length
-        await withTimeout(sp.untilBytes(sent), T)
-      }
-      await new Promise((resolve) => setImmediate(resolve))
+      // the fallback reads through a 'data' listener; the fast path has none (Bun has no
+      // onread for accepted sockets: there the fallback always runs)
       expect(socket.listenerCount('data')).toBe(fast && !onBun ? 0 : 1)
-      const tail = payload(256 * 1024)
-      t.write(tail)
-      await withTimeout(sp.untilBytes(sent + tail.length), T)
-      expect(sha256(sp.received())).toBe(sha256(Buffer.concat([data, ...small, tail])))
       expect(sp.transport!.getExtraInfo('peername')).toEqual(t.getExtraInfo('sockname'))
       expect(sp.transport!.getExtraInfo('sockname')).toEqual(['127.0.0.1', port])
       t.close()

@@ -85,7 +85,7 @@ interface TransportSetup {
  * `transport.start()` calls it). The factory's error is thrown, the socket destroyed.
  */
 function makeTransport<P extends AnyProtocol> (
-  factory: ProtocolFactory<P>, socket: net.Socket, onread: boolean | 'adopt',
+  factory: ProtocolFactory<P>, socket: net.Socket, onread: boolean,
   kind: TransportKind, extra: TransportSetup['extra'], owner: TransportOwner | null,
 ): StreamTransport {
   let protocol: P

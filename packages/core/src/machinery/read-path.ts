@@ -1,7 +1,6 @@
 import type * as net from 'node:net'
 import { InvalidStateError } from '../errors.js'
 import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from '../protocol.js'
-import { adoptAcceptedSocket } from './accept.js'
 import { asError } from './args.js'
 import { toProtocolBuffer } from './bytes.js'
 import { COPY_READ_MAX, READ_BUFFER_SIZE } from './limits.js'
@@ -43,18 +42,6 @@ const HELD_SCHEDULED = 1 << 7
 const DISCARDING = 1 << 8
 /** Reads come from `'data'` events (not through `ONREAD`). */
 const DATA_ROUTE = 1 << 9
-/** An accepted socket on `'data'` events, to be given `ONREAD` after a run of small reads (`#countRead`). */
-const ADOPTABLE = 1 << 10
-/** Bits 11-14: the small reads in a row while `ADOPTABLE`. */
-const SMALL_READS_SHIFT = 11
-const SMALL_READS = 0xF << SMALL_READS_SHIFT
-/** Small reads in a row after which an adoptable socket moves to `ONREAD`. */
-const SMALL_READS_TO_ADOPT = 8
-/**
- * Up to this size a read is small, for `#countRead`: `ONREAD` is well ahead of `'data'` events
- * there (64 B and 1 KiB messages: 1.13-1.18× raw `net` against 0.95-0.97×).
- */
-const SMALL_READ_MAX = 4 * 1024
 
 /**
  * The read side of a byte-stream transport: where bytes arrive and how they reach the protocol
@@ -92,21 +79,17 @@ export class ReadPath implements ReadSink {
   }
 
   /**
-   * `onread`: `true`, the socket reads through `ONREAD` (created with it, or adopted); `false`,
-   * through its `'data'` events; `'adopt'`, a socket a `net.Server` accepted, given `ONREAD`
-   * in place at once for a buffered protocol, and for a stream protocol after a run of small
-   * reads (`#countRead`). Either way the socket's listeners are functions every read path
+   * `onread`: the socket reads through `ONREAD` (created with it, or adopted); else through
+   * its `'data'` events. Either way the socket's listeners are functions every read path
    * shares, which find this one through the socket (memory per connection).
    */
-  constructor (socket: net.Socket, host: ReadHost, onread: boolean | 'adopt') {
+  constructor (socket: net.Socket, host: ReadHost, onread: boolean) {
     this.#socket = socket
     this.#host = host
-    const buffered = isBuffered(host.getProtocol())
-    const reading = onread === 'adopt' ? buffered && adoptAcceptedSocket(socket) : onread
-    this.#state = (buffered ? BUFFERED : 0) | (reading ? 0 : DATA_ROUTE) | (onread === 'adopt' && !buffered ? ADOPTABLE : 0)
+    this.#state = (isBuffered(host.getProtocol()) ? BUFFERED : 0) | (onread ? 0 : DATA_ROUTE)
     bindReadSink(socket, this)
     onSocketEnd(socket, ReadPath.#onSocketEnd)
-    if (!reading) {
+    if (!onread) {
       // 'data' mode: paused until connectionMade has run, then flowing while reading is
       // wanted. Node itself resumes some streams (a child's stdio once it exited): the
       // 'resume' listener keeps a paused transport paused.
@@ -332,47 +315,6 @@ export class ReadPath implements ReadSink {
   #onChunk (chunk: Buffer): void {
     if (this.#host.isClosing()) return
     this.#route(chunk) // Node allocated it for us: kept as is
-    if (this.#is(ADOPTABLE)) this.#countRead(chunk.length)
-  }
-
-  /**
-   * An accepted socket of a stream protocol reads through `'data'` events first, into buffers
-   * Node allocates per read. Through `ONREAD` a small read is copied out of the shared buffer,
-   * a read that fills the buffer is handed over whole, and those are faster than `'data'`
-   * (no stream machinery per read). A read in between is copied into fresh memory, and there
-   * Node's path is kinder to V8's collector: its per-read bookkeeping on the heap keeps the
-   * young generation collecting, which frees the dead buffers, where the copies, made with
-   * almost nothing on the heap, pile up until a full mark-compact (Node 24, 16 KiB echo: 4
-   * scavenges and 57 mark-compacts in 3 s, against raw net's 69 and 0). So the socket moves
-   * to `ONREAD` after `SMALL_READS_TO_ADOPT` reads in a row that were small or filled the
-   * buffer, between two reads (an immediate later), and stays on `'data'` while reads are in
-   * between.
-   */
-  #countRead (n: number): void {
-    if (n > SMALL_READ_MAX && n < READ_BUFFER_SIZE) {
-      this.#state &= ~SMALL_READS
-      return
-    }
-    const count = ((this.#state & SMALL_READS) >>> SMALL_READS_SHIFT) + 1
-    this.#state = (this.#state & ~SMALL_READS) | ((count % SMALL_READS_TO_ADOPT) << SMALL_READS_SHIFT)
-    if (count < SMALL_READS_TO_ADOPT) return
-    this.#set(ADOPTABLE, false)
-    setImmediate(ReadPath.#adoptLater, this)
-  }
-
-  static readonly #adoptLater = (path: ReadPath): void => { path.#adopt() }
-
-  #adopt (): void {
-    const socket = this.#socket
-    if (this.#host.isClosing() || this.#is(EOF) || this.#is(DISCARDING) || socket.destroyed) return
-    if (this.#held !== null || this.#is(EOF_PENDING) || socket.readableLength !== 0) {
-      this.#set(ADOPTABLE, true) // input waits: another run of small reads tries again
-      return
-    }
-    if (!adoptAcceptedSocket(socket)) return // stays on 'data' events for good
-    socket.off('data', ReadPath.#onSocketData)
-    socket.off('resume', ReadPath.#onSocketResume)
-    this.#set(DATA_ROUTE, false)
   }
 
   #onResume (): void {

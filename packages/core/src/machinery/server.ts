@@ -5,6 +5,7 @@ import { InvalidStateError, ServerClosedError, UnsupportedError } from '../error
 import { callExceptionHandler } from '../exception-handler.js'
 import { publishServerClosed, publishServerListening } from '../instrumentation.js'
 import type { Address } from '../transport.js'
+import { adoptAcceptedSocket } from './accept.js'
 import { checkOptionNames, invalidArgType, outOfRange, validateOptions, validateSignal } from './args.js'
 import { tls as loadTls } from './builtins.js'
 import type { StreamTransport } from './stream-transport.js'
@@ -28,7 +29,7 @@ export type ListenSpec =
  * connection was dropped (factory failed, handshake failed, ...). May return a promise.
  */
 export type AcceptHandler = (
-  socket: net.Socket, onread: false | 'adopt', spec: ListenSpec, owner: TransportOwner,
+  socket: net.Socket, onread: boolean, spec: ListenSpec, owner: TransportOwner,
 ) => StreamTransport | null | Promise<StreamTransport | null>
 
 export interface ServerSettings {
@@ -194,8 +195,7 @@ export class Server implements AsyncDisposable {
       socket.destroy()
       return
     }
-    // A plain socket is given the shared onread option by its read path, when that pays.
-    const onread = this.#settings.tls === null ? 'adopt' : false
+    const onread = this.#settings.tls === null && adoptAcceptedSocket(socket)
     let result: StreamTransport | null | Promise<StreamTransport | null>
     try {
       result = this.#accept(socket, onread, spec, this.#owner)

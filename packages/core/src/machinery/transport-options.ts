@@ -20,15 +20,8 @@ export interface StreamTransportOptions {
   protocol: AnyProtocol
   /** What kind of transport this is: its sides and how its ends behave. */
   kind: TransportKind
-  /**
-   * How the socket reads. `true`: through the shared `onread` option (created with it, or
-   * adopted); `false` (the default): through its `'data'` events. `'adopt'`: a socket a
-   * `net.Server` accepted, which the read path gives the `onread` option in place when that
-   * pays: at once for a buffered protocol (reads land in its buffers), after a run of small
-   * reads for a stream protocol (until then, and for good if reads stay large, Node's own
-   * buffers, which V8 frees sooner than copies: see `ReadPath`).
-   */
-  onread?: boolean | 'adopt'
+  /** True when the socket reads through `ONREAD` (created with it, or adopted); else `'data'` events. */
+  onread?: boolean
   /**
    * Extra-info values, captured now, kept as given (not copied); `socket` is added. A TCP
    * transport's `TcpAddresses` become `peername` and `sockname` when first asked for.
