@@ -5,9 +5,9 @@
 // every direct write shares finds its transport, also when the write fails inside Node's call.
 import * as net from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { connectAcceptedSocket, createConnection, createServer } from '../src/machinery/index.js'
+import { StreamTransport, WRITE_PIPE, connectAcceptedSocket, createConnection, createServer } from '../src/machinery/index.js'
 import type { Transport } from '../src/index.js'
-import { Deferred, withTimeout } from '../src/testing/index.js'
+import { Deferred, socketPair, withTimeout } from '../src/testing/index.js'
 
 const T = 10_000
 
@@ -186,5 +186,43 @@ describe('the completion every direct write shares', () => {
     }
     expect([...received.values()]).toEqual(Array(8).fill(payload.length))
     rawServer.close()
+  })
+
+  it('seed 668: a write through write() that completes after a direct write began does not end that write (a write pipe closed after writeEof keeps every byte)', async () => {
+    // Found by the soak (write-pipe, tiny limits, writelines then writes, writeEof). The
+    // Writable takes a write the kernel took at once off its length at once and calls back a
+    // tick later; in between the path is idle and writes the next buffer directly, which the
+    // kernel cannot take whole. The late callback must not end that direct write: if it did,
+    // the close after writeEof destroyed the socket under it and its tail was lost.
+    const [ours, peer] = await socketPair()
+    peer.pause() // the kernel's buffers fill: the large write stays in flight
+    const trace: string[] = []
+    const lost = new Deferred<void>()
+    const transport = new StreamTransport({
+      socket: ours,
+      kind: WRITE_PIPE,
+      protocol: {
+        connectionMade () { trace.push('connectionMade') },
+        connectionLost (err: Error | null) { trace.push(`connectionLost ${err}`); lost.resolve() },
+      },
+    })
+    transport.start()
+    const small = [Buffer.alloc(100, 1), Buffer.alloc(100, 2)]
+    const large = Buffer.alloc(16 << 20, 3)
+    transport.writelines(small) // one vectored write through write(), taken at once
+    transport.write(large) // straight to the handle: in flight
+    expect(transport.getWriteBufferSize()).toBeGreaterThan(0)
+    transport.writeEof() // closes once everything is out
+    const got: Buffer[] = []
+    let gotBytes = 0
+    const ended = new Promise<void>((resolve) => { peer.on('end', resolve); peer.on('close', resolve) })
+    peer.on('data', (d: Buffer) => { got.push(d); gotBytes += d.length })
+    peer.on('error', () => {})
+    peer.resume()
+    await withTimeout(Promise.all([lost.promise, ended]), T, 'the write pipe closed and the peer read all')
+    expect(trace).toEqual(['connectionMade', 'connectionLost null'])
+    expect(gotBytes).toBe(200 + large.length)
+    expect(Buffer.concat(got).equals(Buffer.concat([...small, large]))).toBe(true)
+    peer.destroy()
   })
 })

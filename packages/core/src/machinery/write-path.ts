@@ -239,7 +239,7 @@ export class WritePath extends WriteFlowControl {
   }
 
   #writtenCallback (): (err?: Error | null) => void {
-    return (this.#onWritten ??= (err) => { this.#written(err) })
+    return (this.#onWritten ??= (err) => { this.#written(err, false) })
   }
 
   /**
@@ -251,7 +251,7 @@ export class WritePath extends WriteFlowControl {
   static readonly #onDirectWritten = function (this: WriteRequest | undefined, err?: Error | null): void {
     const socket = this?.handle === undefined ? undefined : handleOwner(this.handle)
     const path = (socket === undefined ? undefined : transportOf(socket as object)?.writer) ?? submitting
-    path!.#written(err)
+    path!.#written(err, true)
   }
 
   /**
@@ -260,10 +260,15 @@ export class WritePath extends WriteFlowControl {
    * failed direct write destroys the socket with the error, as the Writable does for its own,
    * and `connectionLost(err)` follows from its events.
    */
-  #written (err?: Error | null): void {
-    this.#inFlight = 0
+  #written (err: Error | null | undefined, direct: boolean): void {
+    // Only a direct write's completion ends the direct write in flight. One through the
+    // socket's write() can complete after a direct write began: the Writable takes a write the
+    // kernel took at once off its length at once, but calls back a tick later, and meanwhile
+    // the path is idle and may write directly (soak seed 668: clearing the count here let a
+    // close destroy the pipe under that write, and its bytes were lost).
+    if (direct) this.#inFlight = 0
     if (err != null) {
-      if (this.#is(DIRECT)) this.#socket.destroy(err)
+      if (direct) this.#socket.destroy(err)
       return
     }
     // Done at once: the code that submitted it carries on (the buffer is already accounted).
@@ -302,7 +307,7 @@ export class WritePath extends WriteFlowControl {
     this.#unconfirmed += n
     return (err) => {
       this.#unconfirmed -= n
-      this.#written(err)
+      this.#written(err, false)
     }
   }
 }
