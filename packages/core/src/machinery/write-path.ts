@@ -3,6 +3,7 @@ import { WriteFlowControl } from '../flow-control.js'
 import type { AnyProtocol } from '../protocol.js'
 import { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from './limits.js'
 import { transportOf } from './socket-transport.js'
+import type { StreamTransport } from './stream-transport.js'
 
 /** What the write path needs from its transport. */
 export interface WriteHost {
@@ -244,14 +245,18 @@ export class WritePath extends WriteFlowControl {
 
   /**
    * The completion of every direct write, one function for all (a closure per connection adds
-   * up at 10,000): Node calls it with the write request as `this`, whose handle leads to the
-   * socket and its transport, as Node finds the socket itself; a write that fails inside
-   * `_writeGeneric` calls it with no request, and then it is the path submitting.
+   * up at 10,000). Inside `_writeGeneric` (a write the kernel took whole, or one that failed
+   * there, which calls back without a request) it is the path submitting; later, from libuv,
+   * never inside another `_writeGeneric`, Node calls it with the write request as `this`, whose
+   * handle leads to the socket and its transport, as Node finds the socket itself.
    */
   static readonly #onDirectWritten = function (this: WriteRequest | undefined, err?: Error | null): void {
-    const socket = this?.handle === undefined ? undefined : handleOwner(this.handle)
-    const path = (socket === undefined ? undefined : transportOf(socket as object)?.writer) ?? submitting
-    path!.#written(err, true)
+    if (submitting !== null) {
+      submitting.#written(err, true)
+      return
+    }
+    const socket = handleOwner(this?.handle)
+    ;(transportOf(socket as object) as StreamTransport).writer.#written(err, true)
   }
 
   /**
