@@ -3,6 +3,7 @@ import { InvalidStateError } from '../errors.js'
 import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from '../protocol.js'
 import { asError } from './args.js'
 import { toProtocolBuffer } from './bytes.js'
+import { paceCopy } from './collector-pacing.js'
 import { COPY_READ_MAX, READ_BUFFER_SIZE } from './limits.js'
 import { bindReadSink, isSharedReadBuffer, readSinkOf, sharedReadBuffer } from './onread.js'
 import type { ReadSink } from './onread.js'
@@ -299,6 +300,7 @@ export class ReadPath implements ReadSink {
     if (nread <= COPY_READ_MAX || isSharedReadBuffer(buf)) {
       data = Buffer.allocUnsafe(nread)
       ;(buf as Buffer).copy(data, 0, 0, nread)
+      paceCopy(nread)
     } else {
       // A large read: hand the buffer itself over; the next read takes a fresh one.
       data = (buf as Buffer).subarray(0, nread)
