@@ -1,22 +1,24 @@
 /**
- * Pacing V8's young-generation collector for the reads a stream transport copies out.
+ * Pacing V8's young-generation collector for the memory a stream transport's reads go into.
  *
- * Every read a stream `Protocol` gets is memory it may keep: a fresh ArrayBuffer, outside the
- * JavaScript heap. V8 frees a dead young ArrayBuffer in its next scavenge, and schedules
- * scavenges by what is allocated on the heap. Node's `'data'` path allocates a few hundred
- * bytes of heap per read, and copies of up to a few KiB come with enough of their own, but a
- * large copy comes with almost none. V8 11 and 12 (Node 20, 22) then scavenge because of the
- * young ArrayBuffer memory itself; V8 13 (Node 24) waits until that memory reaches twice its
- * largest semi-space, after its limit for external memory has started a full mark-compact, so
- * a server echoing 16 KiB reads ran mark-compacts back to back (50 in 3 s against raw Node's
- * 70 scavenges, at 0.85-0.9x its requests per second). A short-lived heap object of 1/16 of
- * each large copy's size fills the young generation first, and the scavenges free the buffers.
+ * Every read a stream `Protocol` gets is memory it may keep: a fresh ArrayBuffer outside the
+ * JavaScript heap (a copy of a small read, or the buffer a large read landed in, handed over).
+ * V8 frees a dead young ArrayBuffer in its next scavenge, and schedules scavenges by what is
+ * allocated on the heap. Node's `'data'` path allocates a few hundred bytes of heap per read,
+ * and reads of up to a few KiB come with enough of their own, but a large one comes with
+ * almost none. V8 11 and 12 (Node 20, 22) then scavenge because of the young ArrayBuffer
+ * memory itself; V8 13 (Node 24) waits until that memory reaches twice its largest
+ * semi-space, after its limit for external memory has started a full mark-compact, so an
+ * echo of 16 KiB or 64 KiB reads ran mark-compacts back to back (50-80 in 3 s, where raw Node
+ * ran 70 scavenges at 16 KiB; raw Node itself runs them at 64 KiB). A short-lived heap object
+ * of 1/16 of the fresh memory's size fills the young generation first, and the scavenges free
+ * the buffers.
  */
 
-/** Copies above this size are paced; smaller ones come with enough heap allocation (measured at 4 KiB). */
-const PACED_COPY_MIN = 4096
+/** Fresh read memory above this size is paced; smaller reads bring enough heap allocation (measured at 4 KiB). */
+const PACED_MIN = 4096
 
-/** Heap bytes per copied byte, as a shift: 1/16. */
+/** Heap bytes per byte of fresh read memory, as a shift: 1/16. */
 const PACE_SHIFT = 4
 
 /** Whether this engine needs pacing: V8 13 and later (Bun's JavaScriptCore does not). */
@@ -28,8 +30,8 @@ const PACING = !('Bun' in globalThis) && Number.parseInt(process.versions.v8 ?? 
  */
 export let lastPacing: unknown = null
 
-/** A read of `bytes` was copied into fresh memory. */
-export function paceCopy (bytes: number): void {
-  // An array of n slots takes 8n bytes of heap (4n with pointer compression; Node builds without).
-  if (PACING && bytes > PACED_COPY_MIN) lastPacing = new Array(bytes >> (PACE_SHIFT + 3))
+/** `bytes` of fresh memory were allocated for reads (a copy, or a read buffer to hand over). */
+export function paceFreshReadMemory (bytes: number): void {
+  // An array of n slots takes 8n bytes of heap (Node builds V8 without pointer compression).
+  if (PACING && bytes > PACED_MIN) lastPacing = new Array(bytes >> (PACE_SHIFT + 3))
 }

@@ -3,7 +3,7 @@ import { InvalidStateError } from '../errors.js'
 import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from '../protocol.js'
 import { asError } from './args.js'
 import { toProtocolBuffer } from './bytes.js'
-import { paceCopy } from './collector-pacing.js'
+import { paceFreshReadMemory } from './collector-pacing.js'
 import { COPY_READ_MAX, READ_BUFFER_SIZE } from './limits.js'
 import { bindReadSink, isSharedReadBuffer, readSinkOf, sharedReadBuffer } from './onread.js'
 import type { ReadSink } from './onread.js'
@@ -248,7 +248,10 @@ export class ReadPath implements ReadSink {
   }
 
   #ownBuffer (): Buffer {
-    this.#readBuf ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
+    if (this.#readBuf === null) {
+      this.#readBuf = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
+      paceFreshReadMemory(READ_BUFFER_SIZE)
+    }
     return this.#readBuf
   }
 
@@ -300,7 +303,7 @@ export class ReadPath implements ReadSink {
     if (nread <= COPY_READ_MAX || isSharedReadBuffer(buf)) {
       data = Buffer.allocUnsafe(nread)
       ;(buf as Buffer).copy(data, 0, 0, nread)
-      paceCopy(nread)
+      paceFreshReadMemory(nread)
     } else {
       // A large read: hand the buffer itself over; the next read takes a fresh one.
       data = (buf as Buffer).subarray(0, nread)
