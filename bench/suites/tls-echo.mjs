@@ -6,7 +6,10 @@
 //
 //   node bench/suites/tls-echo.mjs [--quick] [--rounds=N] [--duration=MS] [--warmup=MS]
 //        [--slice=MS] [--rows=1024x10,65536x10] [--variants=net,wireline,wireline-buffered] (all three by default)
-//        [--node-client]
+//        [--node-client] [--baseline=DIR]
+//
+// --baseline=DIR: the wireline TLS echo of another checkout (its bench/ folder, packages built)
+// runs beside this one in the same rounds, to compare two builds.
 //
 // The method is tcp-echo's (lib/echo-run.mjs): each round of each row starts a fresh server
 // process per variant, all pinned to CPU 0, and one ping-pong load generator pinned to CPU 1
@@ -18,6 +21,7 @@
 // starts. Without a C compiler or OpenSSL's headers, the Node generator (lib/echo-client.mjs
 // --tls) stands in; the output says which, and its CPU share shows whether it was the
 // bottleneck. Both sides negotiate Node's and OpenSSL's defaults (TLS 1.3, AES-256-GCM here).
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -43,8 +47,14 @@ const VARIANTS = {
   'wireline-buffered': { label: 'wireline TLS BufferedProtocol', variant: 'wireline-buffered' },
 }
 const variantNames = [...new Set(typeof opt.variants === 'string' ? opt.variants.split(',') : ['net', 'wireline', 'wireline-buffered'])]
+if (typeof opt.baseline === 'string') {
+  const dir = opt.baseline.replace(/\/?$/, '/')
+  const rev = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim()
+  VARIANTS.baseline = { label: `wireline TLS at ${rev || dir}`, variant: 'wireline', dir }
+  variantNames.push('baseline')
+}
 for (const v of variantNames) if (!(v in VARIANTS)) throw new Error(`unknown variant ${v} (TLS has ${Object.keys(VARIANTS).join(', ')})`)
-const serverCommand = (v) => [process.execPath, [benchDir + 'lib/echo-server.mjs', VARIANTS[v].variant, '--tls']]
+const serverCommand = (v) => [process.execPath, [(VARIANTS[v].dir ?? benchDir) + 'lib/echo-server.mjs', VARIANTS[v].variant, '--tls']]
 
 // The generator trusts the test CA, and checks the server certificate against 127.0.0.1.
 const tmp = mkdtempSync(join(tmpdir(), 'wireline-tls-echo-'))
