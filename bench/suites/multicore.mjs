@@ -8,7 +8,9 @@
 // primary accepts and hands connections to the workers round-robin), wireline-reuseport2 (two
 // processes that each bind the port with SO_REUSEPORT, on a Node that has `reusePort`:
 // 22.12+/23.1+), and raw net in one process and in two cluster workers; the base of the
-// ratios is raw net in one process. No server is pinned (the workers must be free to use both
+// ratios is raw net in one process, and the floor is checked like for like (wireline in one
+// process against raw net in one, in two cluster workers against raw net's two; reusePort,
+// which raw net has no row for, against raw net's two workers). No server is pinned (the workers must be free to use both
 // CPUs); the generator still is, to CPU 1, so on a 2-CPU machine the second process competes
 // with the generator: the row measures what a second process buys here, not on a big machine.
 // CPU per request sums the primary's and the workers' CPU time.
@@ -54,4 +56,19 @@ if (pairs.length > 0) {
       return [fmtRatio(x.reqs), fmtRatio(x.cpuPerReq), fmtRatio(x.p99)]
     })])))
   console.log('')
+}
+
+// The floor, like for like: each wireline shape against raw net in the same number of processes.
+const sameShape = [['wireline-1proc', 'net'], ['wireline-cluster2', 'net-cluster2'], ['wireline-reuseport2', 'net-cluster2']]
+  .filter(([a, b]) => variantNames.includes(a) && variantNames.includes(b))
+if (sameShape.length > 0) {
+  console.log('### wireline ÷ raw net with as many processes (median of the per-round ratios)\n')
+  const missed = []
+  console.log(table(['message', 'conns', ...sameShape.flatMap(([a, b]) => [`${variants[a].label} ÷ ${variants[b].label}: req/s ×`, 'CPU/req ×'])],
+    rows.map(([size, conns, depth]) => [fmtSize(size), String(conns), ...sameShape.flatMap(([a, b]) => {
+      const x = stats.paired(a, b, echoRowKey(size, conns, depth))
+      if (!(x.reqs >= 0.95 && x.cpuPerReq <= 1.05)) missed.push(`${variants[a].label} at ${fmtSize(size)} × ${conns}`)
+      return [fmtRatio(x.reqs), fmtRatio(x.cpuPerReq)]
+    })])))
+  console.log(`\nfloor like for like (req/s × >= 0.95 and CPU/req × <= 1.05): ${missed.length === 0 ? 'met in every cell' : `missed: ${missed.join('; ')}`}\n`)
 }
