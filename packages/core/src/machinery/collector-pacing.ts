@@ -7,8 +7,8 @@
  * allocated on the heap. Node's `'data'` path allocates a few hundred bytes of heap per read,
  * and reads of up to a few KiB come with enough of their own, but a large one comes with
  * almost none. V8 11 and 12 (Node 20, 22) then scavenge because of the young ArrayBuffer
- * memory itself; V8 13 (Node 24) waits until that memory reaches twice its largest
- * semi-space, after its limit for external memory has started a full mark-compact, so an
+ * memory itself (once it reaches twice the largest semi-space); V8 13 (Node 24) does not while
+ * a major marking runs, and its limit for external memory (64 MiB) starts one first, so an
  * echo of 16 KiB or 64 KiB reads ran mark-compacts back to back (50-80 in 3 s, where raw Node
  * ran 70 scavenges at 16 KiB; raw Node itself runs them at 64 KiB). A short-lived heap object
  * of 1/16 of the fresh memory's size fills the young generation first, and the scavenges free
