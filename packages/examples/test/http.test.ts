@@ -154,10 +154,12 @@ describe('HTTP/1.1 example under raw bytes', () => {
   it('stops reading while a pipelining client does not read: buffers stay bounded', async () => {
     let maxWriteBuffer = 0
     let maxParsed = 0
+    let maxRead = 0
     let onPaused!: () => void
     const paused = new Promise<void>((resolve) => { onPaused = resolve })
     class Watched extends HttpProtocol {
       override dataReceived (data: Uint8Array): void {
+        maxRead = Math.max(maxRead, data.length)
         super.dataReceived(data)
         maxWriteBuffer = Math.max(maxWriteBuffer, this.transport.getWriteBufferSize())
         maxParsed = Math.max(maxParsed, this.parser.buffered)
@@ -187,7 +189,10 @@ describe('HTTP/1.1 example under raw bytes', () => {
     await done
     expect(got).toBe(N + 1)
     expect(maxWriteBuffer).toBeLessThanOrEqual(65536 + 512) // the high-water mark and one response
-    expect(maxParsed).toBeLessThanOrEqual(256 * 1024) // what one read brought, no more
+    // unparsed: what one read brought and the unfinished request before it, no more (Node
+    // reads 64 KiB at most, Bun up to 512 KiB)
+    expect(maxRead).toBeLessThanOrEqual((onBun ? 512 : 64) * 1024)
+    expect(maxParsed).toBeLessThanOrEqual(maxRead + GET('/').length)
   }, 30_000)
 })
 
