@@ -181,6 +181,31 @@ describe('BufferedProtocol over Unix sockets, TLS and accepted sockets', () => {
     assertTrace(p.events, 'buffered')
   })
 
+  it('over TLS, getBuffer is asked once decrypted bytes are there: each call gets its update', async () => {
+    // asyncio's TLS transport asks for a buffer once it has decrypted bytes; Node decrypts into
+    // memory of its own, so asking ahead of time (as on a plain socket) could only hand the
+    // protocol a buffer to hold for bytes that may never come
+    const { port, accepted } = await bufferedServer({ ssl: serverTls() }, () => new RecordingBufferedProtocol({ bufferSize: 1000 }))
+    const [t, p] = await createConnection(() => new RecordingBufferedProtocol(), '127.0.0.1', port, { ssl: clientTls() })
+    const sp = await accepted
+    const sent: Buffer[] = []
+    for (const n of [1, 2500, 40_000]) {
+      const chunk = payload(n)
+      sent.push(chunk)
+      t.write(chunk)
+      await withTimeout(sp.untilBytes(Buffer.concat(sent).length), T)
+    }
+    t.close()
+    await withTimeout(sp.lost, T)
+    await withTimeout(p.lost, T)
+    expect(sp.received().equals(Buffer.concat(sent))).toBe(true)
+    const calls = sp.events.filter((e) => e === 'getBuffer' || e === 'bufferUpdated')
+    expect(calls.join(' ')).toBe(Array.from({ length: calls.length / 2 }, () => 'getBuffer bufferUpdated').join(' '))
+    expect(sp.events[0]).toBe('connectionMade')
+    expect(sp.events.slice(calls.length + 1)).toEqual(['eofReceived', 'connectionLost'])
+    checkUpdates(sp, 1000)
+  })
+
   it('connectAcceptedSocket feeds a buffered protocol', async () => {
     const [a, b] = await socketPair()
     onTestFinished(() => { a.destroy(); b.destroy() })

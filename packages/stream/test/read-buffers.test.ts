@@ -2,9 +2,11 @@
 // copied out; after a large read the next goes into the transport's own buffer, handed over
 // whole when that read is large too. A stream Protocol may keep every chunk it gets, so none
 // of this may ever change bytes already delivered. Many connections, mixed sizes, every chunk
-// kept, on both accept paths and on the client side.
+// kept, on both accept paths and on the client side, over TCP and over TLS (where Node decrypts
+// into memory of its own and, adopted, hands it over through the same onread).
+import type * as tls from 'node:tls'
 import { describe, expect, it } from 'vitest'
-import { RecordingProtocol, withTimeout } from '@wireline/core/testing'
+import { RecordingProtocol, clientTls, serverTls, withTimeout } from '@wireline/core/testing'
 import { createConnection, createServer, type Transport } from '../src/index.js'
 import { acceptPath, cleanupServer, payload, sha256, watchExceptions } from './helpers.js'
 
@@ -27,8 +29,11 @@ class KeepingEcho {
   resumeWriting (): void { this.transport.resumeReading() }
 }
 
-for (const fast of [true, false]) {
-  describe(`read buffers (accepted sockets read via ${fast ? 'onread' : "'data' events"})`, () => {
+// Bun (see the guide's Bun section): its TLS sockets cannot be adopted, they read through 'data'
+const onBun = 'Bun' in globalThis
+
+for (const [fast, ssl] of [[true, false], [false, false], [true, true], [false, true]] as const) {
+  describe(`read buffers${ssl ? ' over TLS' : ''} (${ssl ? 'TLS sockets' : 'accepted sockets'} read via ${fast ? 'onread' : "'data' events"})`, () => {
     it('chunks kept by protocols on 12 connections stay intact while more reads come in', async () => {
       acceptPath(fast)
       watchExceptions()
@@ -37,10 +42,14 @@ for (const fast of [true, false]) {
         const p = new KeepingEcho()
         servers.push(p)
         return p
-      }, '127.0.0.1', 0))
+      }, '127.0.0.1', 0, ssl ? { ssl: serverTls() } : {}))
       const port = (server.addresses()[0] as [string, number])[1]
       const clients = await Promise.all(Array.from({ length: 12 }, async () =>
-        await createConnection(() => new RecordingProtocol(), '127.0.0.1', port)))
+        await createConnection(() => new RecordingProtocol(), '127.0.0.1', port, ssl ? { ssl: clientTls() } : {})))
+      if (ssl && !onBun) {
+        // the TLS socket of each client reads through onread (adopted), or through 'data' events
+        for (const [t] of clients) expect((t.getExtraInfo('ssl_object') as tls.TLSSocket).listenerCount('data')).toBe(fast ? 0 : 1)
+      }
       const sent = clients.map(() => [] as Buffer[])
       // interleave the connections, one write each per turn, with sizes shifted per connection
       for (let round = 0; round < SIZES.length * 2; round++) {

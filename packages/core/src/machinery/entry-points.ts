@@ -21,6 +21,7 @@ import type { TransportOwner } from './transport-options.js'
 import { clientHandshake, serverHandshake, tlsExtra } from './tls-handshake.js'
 import { parseClientTLS, parseServerTLS } from './tls-options.js'
 import type { ClientTLSSettings, ServerTLSSettings, TLSClientOptions, TLSServerOptions } from './tls-options.js'
+import { adoptTlsSocket } from './accept.js'
 import { TCP, TLS, UNIX } from './transport-kinds.js'
 import type { TransportKind } from './transport-kinds.js'
 
@@ -158,7 +159,7 @@ async function connectTo<P extends AnyProtocol> (
   }
   const raw = await connectTCP(h, p, opts, rawForTls, { onread: false })
   const socket = await clientHandshake(raw, tlsSettings, opts.signal)
-  return connected(factory, socket, false, tlsSetup(socket, tlsSettings.secureContext, tcpAddresses(socket)))
+  return connected(factory, socket, adoptTlsSocket(socket), tlsSetup(socket, tlsSettings.secureContext, tcpAddresses(socket)))
 }
 
 /** asyncio `loop.create_unix_connection(factory, path)`; with `ssl`, `serverHostname` is required. */
@@ -183,7 +184,7 @@ async function connectToPath<P extends AnyProtocol> (
   }
   const raw = await connectUnix(at, { signal }, rawForTls, { onread: false })
   const socket = await clientHandshake(raw, tlsSettings, signal)
-  return connected(factory, socket, false, tlsSetup(socket, tlsSettings.secureContext, addresses))
+  return connected(factory, socket, adoptTlsSocket(socket), tlsSetup(socket, tlsSettings.secureContext, addresses))
 }
 
 type UnixListenSpec = Extract<ListenSpec, { kind: 'unix' }>
@@ -342,6 +343,6 @@ async function wrapConnected<P extends AnyProtocol> (
   } finally {
     signal?.removeEventListener('abort', onAbort)
   }
-  return connected(factory, secured, false, tlsSetup(secured, secureSettings.secureContext, addresses))
+  return connected(factory, secured, adoptTlsSocket(secured), tlsSetup(secured, secureSettings.secureContext, addresses))
 }
 

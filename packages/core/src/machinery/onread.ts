@@ -124,18 +124,19 @@ function findOnreadFields (socket: net.Socket): OnreadFields | null {
 }
 
 /**
- * Gives a socket Node created without the `onread` option (one a `net.Server` accepted) the
- * option `ONREAD` after all, in place: the fields `new net.Socket({ onread })` would have set,
- * and the handle told to read into the first buffer, as Node does when a socket gets its
- * handle. Undocumented fields, hence checked first: a plain `net.Socket` whose three onread
+ * Gives a socket Node created without the `onread` option (one a `net.Server` accepted, a
+ * `TLSSocket` over a connected socket) the option `ONREAD` after all, in place: the fields
+ * `new net.Socket({ onread })` would have set, and the handle told to read into the first
+ * buffer, as Node does when a socket gets its handle. Undocumented fields, hence checked
+ * first: a socket of exactly `prototype` (a plain `net.Socket` by default) whose three onread
  * fields exist and are unset, over a handle that can read into user memory, nothing read yet.
  * Returns false (the socket untouched) where the check fails: the socket then reads through
  * `'data'` events, the documented way.
  */
-export function adoptOnread (socket: net.Socket): boolean {
+export function adoptOnread (socket: net.Socket, prototype: object = net.Socket.prototype): boolean {
   const handle = (socket as unknown as { _handle?: Record<string, unknown> | null })._handle
   if (handle == null || socket.destroyed || socket.readableLength !== 0 ||
-    Object.getPrototypeOf(socket) !== net.Socket.prototype ||
+    Object.getPrototypeOf(socket) !== prototype ||
     typeof handle.useUserBuffer !== 'function' || typeof handle.readStart !== 'function' ||
     typeof handle.readStop !== 'function') return false
   onreadFields ??= findOnreadFields(socket)

@@ -4,6 +4,7 @@ import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from '..
 import { asError } from './args.js'
 import { toProtocolBuffer } from './bytes.js'
 import { paceFreshReadMemory } from './collector-pacing.js'
+import { deliverEof } from './eof-received.js'
 import { COPY_READ_MAX, READ_BUFFER_SIZE } from './limits.js'
 import { bindReadSink, isSharedReadBuffer, readSinkOf, sharedReadBuffer } from './onread.js'
 import type { ReadSink } from './onread.js'
@@ -43,6 +44,8 @@ const HELD_SCHEDULED = 1 << 7
 const DISCARDING = 1 << 8
 /** Reads come from `'data'` events (not through `ONREAD`). */
 const DATA_ROUTE = 1 << 9
+/** Decrypted bytes (TLS): `getBuffer` is asked once they are there, as asyncio's TLS transport does. */
+const DECRYPTED = 1 << 10
 
 /**
  * The read side of a byte-stream transport: where bytes arrive and how they reach the protocol
@@ -87,7 +90,8 @@ export class ReadPath implements ReadSink {
   constructor (socket: net.Socket, host: ReadHost, onread: boolean) {
     this.#socket = socket
     this.#host = host
-    this.#state = (isBuffered(host.getProtocol()) ? BUFFERED : 0) | (onread ? 0 : DATA_ROUTE)
+    this.#state = (isBuffered(host.getProtocol()) ? BUFFERED : 0) | (onread ? 0 : DATA_ROUTE) |
+      ((socket as { encrypted?: boolean }).encrypted === true ? DECRYPTED : 0)
     bindReadSink(socket, this)
     onSocketEnd(socket, ReadPath.#onSocketEnd)
     if (!onread) {
@@ -236,7 +240,7 @@ export class ReadPath implements ReadSink {
   /** The buffer Node reads into next (`ONREAD` asks after every read). */
   nextReadBuffer (): Uint8Array {
     const protocol = this.#host.getProtocol() as ReadingProtocol | null
-    if (this.#is(BUFFERED) && protocol !== null && this.#wantRead() && this.#held === null) {
+    if (this.#is(BUFFERED) && !this.#is(DECRYPTED) && protocol !== null && this.#wantRead() && this.#held === null) {
       const buf = this.#protocolBuffer(protocol)
       if (buf === null) return this.#ownBuffer()
       this.#protoBuf = buf
@@ -396,18 +400,7 @@ export class ReadPath implements ReadSink {
       return
     }
     this.#set(EOF, true)
-    let keepOpen: boolean | void
-    try {
-      keepOpen = (this.#host.getProtocol() as ReadingProtocol | null)?.eofReceived?.()
-    } catch (err) {
-      this.#host.fatal(asError(err), 'eofReceived')
-      return
-    }
-    const kind = this.#host.kind
-    if (keepOpen && kind.eofAlwaysCloses && kind.eofKeepOpenWarning !== undefined) {
-      process.emitWarning(kind.eofKeepOpenWarning, { code: 'WL_WARN_EOF_KEEP_OPEN' })
-    }
-    if (kind.eofAlwaysCloses || !keepOpen) this.#host.closeAfterEof()
+    deliverEof(this.#host)
   }
 }
 

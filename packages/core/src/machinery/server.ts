@@ -5,7 +5,7 @@ import { InvalidStateError, ServerClosedError, UnsupportedError } from '../error
 import { callExceptionHandler } from '../exception-handler.js'
 import { publishServerClosed, publishServerListening } from '../instrumentation.js'
 import type { Address } from '../transport.js'
-import { adoptAcceptedSocket } from './accept.js'
+import { adoptAcceptedSocket, adoptTlsSocket } from './accept.js'
 import { checkOptionNames, invalidArgType, outOfRange, validateOptions, validateSignal } from './args.js'
 import { tls as loadTls } from './builtins.js'
 import type { StreamTransport } from './stream-transport.js'
@@ -195,7 +195,7 @@ export class Server implements AsyncDisposable {
       socket.destroy()
       return
     }
-    const onread = this.#settings.tls === null && adoptAcceptedSocket(socket)
+    const onread = this.#settings.tls === null ? adoptAcceptedSocket(socket) : adoptTlsSocket(socket as tls.TLSSocket)
     let result: StreamTransport | null | Promise<StreamTransport | null>
     try {
       result = this.#accept(socket, onread, spec, this.#owner)

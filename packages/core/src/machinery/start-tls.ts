@@ -5,6 +5,7 @@ import { publishConnectionLost } from '../instrumentation.js'
 import type { AnyProtocol } from '../protocol.js'
 import type { Address, Transport } from '../transport.js'
 import { abortError, asError, checkProtocol, invalidArgType, validateOptions, validateSignal } from './args.js'
+import { adoptTlsSocket } from './accept.js'
 import { StreamTransport } from './stream-transport.js'
 import { clientHandshake, serverHandshake, tlsExtra } from './tls-handshake.js'
 import { parseClientTLS, parseServerTLS } from './tls-options.js'
@@ -112,6 +113,7 @@ async function upgrade (
     const secureContext = (serverSettings ?? clientSettings)!.secureContext
     const upgraded = new StreamTransport({
       socket: secured,
+      onread: adoptTlsSocket(secured),
       protocol,
       kind: TLS,
       extra: tlsExtra(secured, secureContext, addresses),
