@@ -83,18 +83,29 @@ class Echo {
 
 /**
  * The echo as a BufferedProtocol (@wireline/buffered): Node reads into the protocol's own
- * buffer, and the protocol writes a view of it back. While a write still holds that view
- * (getWriteBufferSize() > 0), the next read goes into a fresh buffer.
+ * buffer, and the protocol writes a view of it back. While a write still holds a view
+ * (getWriteBufferSize() > 0), the next read goes into the rest of the buffer, and into a fresh
+ * one once less than 16 KiB is left (a TLS record's worth); with nothing held, it starts over.
  */
 class BufferedEcho {
   buf = Buffer.allocUnsafe(64 * 1024)
+  at = 0
   connectionMade (transport) { this.transport = transport }
   getBuffer () {
-    if (this.transport.getWriteBufferSize() > 0) this.buf = Buffer.allocUnsafe(64 * 1024)
-    return this.buf
+    if (this.transport.getWriteBufferSize() === 0) this.at = 0
+    else if (this.buf.length - this.at < 16 * 1024) {
+      this.buf = Buffer.allocUnsafe(64 * 1024)
+      this.at = 0
+    }
+    return this.at === 0 ? this.buf : this.buf.subarray(this.at)
   }
 
-  bufferUpdated (n) { this.transport.write(this.buf.subarray(0, n)) }
+  bufferUpdated (n) {
+    const start = this.at
+    this.at += n
+    this.transport.write(this.buf.subarray(start, this.at))
+  }
+
   pauseWriting () { this.transport.pauseReading() }
   resumeWriting () { this.transport.resumeReading() }
 }
