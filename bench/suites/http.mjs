@@ -18,7 +18,7 @@ import {
 
 const opt = options()
 const quick = opt.quick === true
-const rounds = Number(opt.rounds ?? (quick ? 2 : 3))
+const rounds = Number(opt.rounds ?? (quick ? 2 : 7))
 const duration = Number(opt.duration ?? (quick ? 2 : 3)) // seconds per wrk run
 const CONNS = typeof opt.conns === 'string' ? opt.conns.split(',').map(Number) : [1, 100]
 const examplesDist = new URL('../../packages/examples/dist/', import.meta.url)

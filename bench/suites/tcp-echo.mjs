@@ -69,7 +69,7 @@ await runEchoSuite({
   variantNames: [...new Set(variantNames)],
   variants,
   client: echoClient(opt),
-  rounds: Number(opt.rounds ?? (quick ? 2 : 5)),
+  rounds: Number(opt.rounds ?? (quick ? 2 : 7)),
   warmupMs: Number(opt.warmup ?? (quick ? 400 : 600)),
   durationMs: Number(opt.duration ?? (quick ? 500 : 1000)), // measured per variant
   sliceMs: Number(opt.slice ?? 100),

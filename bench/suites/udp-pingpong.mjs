@@ -1,5 +1,5 @@
 // UDP ping-pong: a wireline echo endpoint against the canonical raw node:dgram echo, in the
-// same run. `node bench/suites/udp-pingpong.mjs [--quick]` (the built packages: `pnpm bench`
+// same run. `node bench/suites/udp-pingpong.mjs [--quick] [--rounds=N]` (the built packages: `pnpm bench`
 // builds first).
 //
 // Per cell (64 B or 1 KiB datagrams, 1 or 10 endpoints) one raw and one wireline echo server
@@ -222,7 +222,8 @@ async function main () {
   const quick = args.includes('--quick')
   // Short windows, many of them, the two variants alternating against servers that stay up:
   // on a shared machine the background load drifts, and paired neighbours see the same drift.
-  const rounds = quick ? 6 : 14
+  const roundsArg = args.find((a) => a.startsWith('--rounds='))
+  const rounds = roundsArg !== undefined ? Math.max(2, Number(roundsArg.slice(9))) : quick ? 6 : 20
   const warmMs = 100
   const durMs = quick ? 500 : 900
   const taskset = hasTaskset()
@@ -252,7 +253,7 @@ async function main () {
   }
 
   console.log('## UDP ping-pong: wireline vs raw node:dgram\n')
-  console.log(`\`node bench/suites/udp-pingpong.mjs${quick ? ' --quick' : ''}\` — per cell, ${rounds} rounds of ${durMs} ms windows, ` +
+  console.log(`\`node bench/suites/udp-pingpong.mjs${quick ? ' --quick' : ''}${roundsArg !== undefined ? ' ' + roundsArg : ''}\` — per cell, ${rounds} rounds of ${durMs} ms windows, ` +
     `the variants alternating; medians; ratio = median of the per-round ratios wireline/raw (their range in brackets). Server ${taskset ? 'pinned to CPU 0' : 'not pinned'}, ` +
     `load generator (${gen === null ? 'Node, no C compiler found' : 'C'}) ${taskset ? 'pinned to CPU 1' : 'not pinned'}; ` +
     `one datagram in flight per endpoint.\n`)
