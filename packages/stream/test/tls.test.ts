@@ -101,6 +101,26 @@ describe('TLS connections', () => {
     expect(sha256(p2.received())).toBe(sha256(down))
   })
 
+  it('close() while the peer goes on sending: nothing more is delivered, and the peer\'s close_notify ends it', async () => {
+    // asyncio's SSL shutdown drops application data until the peer's close_notify; a transport
+    // that never saw that close_notify would wait out SSL_SHUTDOWN_TIMEOUT (30 s) instead
+    watchExceptions()
+    const peer = await nodeTlsServer()
+    const [t, p] = await createConnection(() => new RecordingProtocol(), '127.0.0.1', peer.port, { ssl: clientTls() })
+    const s = await withTimeout(peer.next(), T)
+    s.write(payload(256 * 1024))
+    await withTimeout(p.untilBytes(1), T)
+    t.close()
+    const deliveredAtClose = p.received().length
+    for (let i = 0; i < 8; i++) s.write(payload(256 * 1024))
+    const peerClosed = new Promise<void>((resolve) => s.once('close', () => resolve()))
+    await withTimeout(p.lost, T)
+    expect(p.lostWith).toBe(null)
+    expect(p.received().length).toBe(deliveredAtClose)
+    expect(p.trace()).toEqual(['connectionMade', 'dataReceived', 'connectionLost'])
+    await withTimeout(peerClosed, T)
+  })
+
   it('interoperates with a plain node:tls server and a plain node:tls client', async () => {
     const peer = await nodeTlsServer()
     const [t, p] = await createConnection(() => new RecordingProtocol(), '127.0.0.1', peer.port, { ssl: clientTls() })
