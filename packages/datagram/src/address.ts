@@ -20,9 +20,10 @@ export function missingArgs (message: string): TypeError {
  * Checks that `value` is `[host, port]` with a non-empty host and a port in range, and
  * returns it. `minPort` is 0 where the system may pick the port (a local address), 1 for a
  * destination. Throws `TypeError` (`ERR_INVALID_ARG_TYPE`) for the wrong shape and
- * `RangeError` (`ERR_OUT_OF_RANGE`) for a port out of range.
+ * `RangeError` (`ERR_OUT_OF_RANGE`) for a port out of range. `checkedHost`: a host that
+ * passed this check before (a sender's last destination), not searched for null bytes again.
  */
-export function checkAddress (value: unknown, name: string, minPort: 0 | 1): DatagramAddress {
+export function checkAddress (value: unknown, name: string, minPort: 0 | 1, checkedHost?: string): DatagramAddress {
   if (!Array.isArray(value) || value.length !== 2) {
     throw invalidArgType(`${name} must be [host, port], got ${describe(value)}`)
   }
@@ -34,7 +35,7 @@ export function checkAddress (value: unknown, name: string, minPort: 0 | 1): Dat
     throw outOfRange(`${name} port must be an integer from ${minPort} to 65535, got ${port}`)
   }
   if (host.length === 0 && minPort === 1) throw invalidArgValue(`${name} host must not be empty`)
-  validateNoNul(host, `${name} host`)
+  if (host !== checkedHost) validateNoNul(host, `${name} host`)
   return value as DatagramAddress
 }
 

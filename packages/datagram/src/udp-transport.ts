@@ -250,7 +250,7 @@ export class UDPTransport implements DatagramTransport {
       if (addr === undefined || addr === null) {
         throw missingArgs('sendto() needs an address on an endpoint made without remoteAddr')
       }
-      checkAddress(addr, 'addr', 1)
+      checkAddress(addr, 'addr', 1, this.#lastHost)
       host = addr[0]
       port = addr[1]
       if (host !== this.#lastHost) {
@@ -285,8 +285,12 @@ export class UDPTransport implements DatagramTransport {
       this.#droppedSend()
       return
     }
-    if (!this.#flow.paused && (this.#resolving !== 0 || socket.getSendQueueCount() !== 0)) {
-      this.#flow.maybePause(this.getWriteBufferSize())
+    // libuv's queue can hold earlier datagrams only while their send callbacks are pending;
+    // with none, it holds at most this one, which pauses only if it alone is over the mark.
+    const flow = this.#flow
+    if (!flow.paused && (this.#resolving !== 0 ||
+      ((this.#inFlight > 1 || buf.length + DATAGRAM_HEADER_SIZE > flow.high) && socket.getSendQueueCount() !== 0))) {
+      flow.maybePause(this.getWriteBufferSize())
     }
   }
 

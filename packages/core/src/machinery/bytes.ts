@@ -13,10 +13,9 @@ function describeType (value: unknown): string {
  * UTF-8 encoding. Anything else throws `TypeError` (`ERR_INVALID_ARG_TYPE`).
  */
 export function toBuffer (data: unknown, what = 'data'): Buffer {
+  if (data instanceof Buffer) return data
   if (typeof data === 'string') return Buffer.from(data, 'utf8')
-  if (ArrayBuffer.isView(data)) {
-    return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  }
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   if (types.isAnyArrayBuffer(data)) return Buffer.from(data)
   throw invalidArgType(`${what} must be a string, an ArrayBufferView or an ArrayBuffer, got ${describeType(data)}`)
 }

@@ -89,6 +89,29 @@ describe('pause and resume', () => {
     expect(p.events).toEqual(['connectionMade', 'pauseWriting', 'resumeWriting'])
   })
 
+  it('one datagram alone over high pauses inside its sendto; one exactly at high does not', async () => {
+    // nothing else in flight: the queue holds only the datagram just sent
+    const peer = await rawSocket()
+    const log: string[] = []
+    let inSendto = false
+    const [t, p] = await endpoint({ remoteAddr: peer.address }, {
+      onPauseWriting: (tr) => { log.push(`pause at ${tr.getWriteBufferSize()} inSendto=${inSendto}`) },
+    })
+    t.setWriteBufferLimits({ high: 200 + H, low: 0 })
+    t.sendto(Buffer.alloc(200)) // exactly at high
+    expect(t.getWriteBufferSize()).toBe(200 + H)
+    await peer.untilMessages(1)
+    await drained(t)
+    expect(p.events).toEqual(['connectionMade'])
+    inSendto = true
+    t.sendto(Buffer.alloc(201))
+    inSendto = false
+    expect(log).toEqual([`pause at ${201 + H} inSendto=true`])
+    await until(p, () => p.count('resumeWriting') === 1, 'resumeWriting')
+    await peer.untilMessages(2)
+    expect(p.events).toEqual(['connectionMade', 'pauseWriting', 'resumeWriting'])
+  })
+
   it('a producer that honours pause/resume sends everything with the queue bounded by high + one datagram', async () => {
     const peer = await rawSocket()
     const total = 3000
