@@ -277,7 +277,8 @@ export class ReadPath implements ReadSink {
 
   /** A read landed in `buf` (the onread callback). */
   onRead (nread: number, buf: Uint8Array): boolean {
-    if (this.#host.isClosing()) return !this.#is(DISCARDING)
+    // Closing: a close() goes on reading and dropping (see discardInput), an upgrade stops.
+    if (this.#host.isClosing()) return this.#is(DISCARDING)
     const protocol = this.#host.getProtocol() as ReadingProtocol
     if (buf === this.#protoBuf) {
       this.#protoBuf = null
