@@ -54,8 +54,8 @@ const DECRYPTED = 1 << 10
  * Routes in: through `ONREAD` into memory that is reused (the read buffer all
  * sockets share, copied out at once; after a large read, a buffer of the transport's own,
  * handed over whole for the next large one; see `COPY_READ_MAX`), or into the buffered
- * protocol's own buffer; or from `'data'` events where Node gives no choice (TLS, accepted
- * sockets it cannot adopt, pipes it made). Delivery follows the current protocol:
+ * protocol's own buffer; or from `'data'` events where Node gives no choice (accepted and
+ * TLS sockets it cannot adopt, pipes it made). Delivery follows the current protocol:
  * `dataReceived` for a stream protocol, `getBuffer`/`bufferUpdated` for a buffered one,
  * decided again after every `setProtocol`.
  *
