@@ -44,8 +44,6 @@ const HELD_SCHEDULED = 1 << 7
 const DISCARDING = 1 << 8
 /** Reads come from `'data'` events (not through `ONREAD`). */
 const DATA_ROUTE = 1 << 9
-/** Decrypted bytes (TLS): `getBuffer` is asked once they are there, as asyncio's TLS transport does. */
-const DECRYPTED = 1 << 10
 
 /**
  * The read side of a byte-stream transport: where bytes arrive and how they reach the protocol
@@ -90,8 +88,7 @@ export class ReadPath implements ReadSink {
   constructor (socket: net.Socket, host: ReadHost, onread: boolean) {
     this.#socket = socket
     this.#host = host
-    this.#state = (isBuffered(host.getProtocol()) ? BUFFERED : 0) | (onread ? 0 : DATA_ROUTE) |
-      ((socket as { encrypted?: boolean }).encrypted === true ? DECRYPTED : 0)
+    this.#state = (isBuffered(host.getProtocol()) ? BUFFERED : 0) | (onread ? 0 : DATA_ROUTE)
     bindReadSink(socket, this)
     onSocketEnd(socket, ReadPath.#onSocketEnd)
     if (!onread) {
@@ -240,7 +237,7 @@ export class ReadPath implements ReadSink {
   /** The buffer Node reads into next (`ONREAD` asks after every read). */
   nextReadBuffer (): Uint8Array {
     const protocol = this.#host.getProtocol() as ReadingProtocol | null
-    if (this.#is(BUFFERED) && !this.#is(DECRYPTED) && protocol !== null && this.#wantRead() && this.#held === null) {
+    if (this.#is(BUFFERED) && !this.#host.kind.getBufferOnArrival && protocol !== null && this.#wantRead() && this.#held === null) {
       const buf = this.#protocolBuffer(protocol)
       if (buf === null) return this.#ownBuffer()
       this.#protoBuf = buf

@@ -32,6 +32,12 @@ export interface TransportKind {
   readonly closeMode: 'end' | 'shutdown' | 'destroy'
   /** Can be upgraded in place by `startTls` (both sides, a socket underneath). */
   readonly upgradable: boolean
+  /**
+   * A buffered protocol's `getBuffer` is asked once bytes are there, never ahead of the next
+   * read (TLS: the bytes come decrypted out of memory of Node's own, as asyncio's TLS
+   * transport asks once it has decrypted bytes).
+   */
+  readonly getBufferOnArrival: boolean
 }
 
 /** The warning when `eofReceived` returns true on TLS (asyncio logs the same). */
@@ -39,6 +45,7 @@ export const TLS_EOF_WARNING = 'returning true from eofReceived() has no effect 
 
 const socketKind = {
   readable: true, writable: true, canWriteEof: true, eofAlwaysCloses: false, writeEofCloses: false, closeMode: 'end', upgradable: true,
+  getBufferOnArrival: false,
 } as const
 
 /** A TCP connection: half-close both ways. */
@@ -53,7 +60,7 @@ export const UNIX: TransportKind = { name: 'UnixTransport', ...socketKind }
  */
 export const TLS: TransportKind = {
   ...socketKind, name: 'TLSTransport', canWriteEof: false, eofAlwaysCloses: true, eofKeepOpenWarning: TLS_EOF_WARNING,
-  closeMode: 'shutdown',
+  closeMode: 'shutdown', getBufferOnArrival: true,
 }
 
 /**
@@ -62,7 +69,7 @@ export const TLS: TransportKind = {
  */
 export const READ_PIPE: TransportKind = {
   name: 'ReadPipeTransport', readable: true, writable: false, canWriteEof: false, eofAlwaysCloses: true,
-  writeEofCloses: false, closeMode: 'destroy', upgradable: false,
+  writeEofCloses: false, closeMode: 'destroy', upgradable: false, getBufferOnArrival: false,
 }
 
 /**
@@ -71,7 +78,7 @@ export const READ_PIPE: TransportKind = {
  */
 export const WRITE_PIPE: TransportKind = {
   name: 'WritePipeTransport', readable: false, writable: true, canWriteEof: true, eofAlwaysCloses: false,
-  writeEofCloses: true, closeMode: 'destroy', upgradable: false,
+  writeEofCloses: true, closeMode: 'destroy', upgradable: false, getBufferOnArrival: false,
 }
 
 /** Ends `socket` after a flushed `close()`, as `kind.closeMode` says. */
