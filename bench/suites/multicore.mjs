@@ -10,9 +10,10 @@
 // 22.12+/23.1+), and raw net in one process and in two cluster workers; the base of the
 // ratios is raw net in one process, and the floor is checked like for like (wireline in one
 // process against raw net in one, in two cluster workers against raw net's two; reusePort,
-// which raw net has no row for, against raw net's two workers). No server is pinned (the workers must be free to use both
-// CPUs); the generator still is, to CPU 1, so on a 2-CPU machine the second process competes
-// with the generator: the row measures what a second process buys here, not on a big machine.
+// which raw net has no row for, against raw net's two workers). No server is pinned (the
+// workers must be free to use both CPUs); the generator still is, to CPU 1, so on a 2-CPU
+// machine the second process competes with the generator: the row measures what a second
+// process buys here, not on a big machine.
 // CPU per request sums the primary's and the workers' CPU time.
 import { fmtRatio, fmtSize, options, table } from '../lib/common.mjs'
 import { echoRowKey, parseRows } from '../lib/echo-run.mjs'
