@@ -3,7 +3,7 @@ import { InvalidStateError } from '../errors.js'
 import type { AnyProtocol, BufferedProtocolShape, StreamProtocolShape } from '../protocol.js'
 import { asError } from './args.js'
 import { toProtocolBuffer } from './bytes.js'
-import { paceFreshReadMemory } from './collector-pacing.js'
+import { deliveredReadMemory, deliveringReadMemory, paceReadMemory } from './collector-pacing.js'
 import { deliverEof } from './eof-received.js'
 import { COPY_READ_MAX, READ_BUFFER_SIZE } from './limits.js'
 import { bindReadSink, isSharedReadBuffer, readSinkOf, sharedReadBuffer } from './onread.js'
@@ -251,7 +251,7 @@ export class ReadPath implements ReadSink {
   #ownBuffer (): Buffer {
     if (this.#readBuf === null) {
       this.#readBuf = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE)
-      paceFreshReadMemory(READ_BUFFER_SIZE)
+      paceReadMemory(READ_BUFFER_SIZE)
     }
     return this.#readBuf
   }
@@ -305,17 +305,19 @@ export class ReadPath implements ReadSink {
     if (nread <= COPY_READ_MAX || isSharedReadBuffer(buf)) {
       data = Buffer.allocUnsafe(nread)
       ;(buf as Buffer).copy(data, 0, 0, nread)
-      paceFreshReadMemory(nread)
+      paceReadMemory(nread)
     } else {
       // A large read: hand the buffer itself over; the next read takes a fresh one.
       data = (buf as Buffer).subarray(0, nread)
       if (buf === this.#readBuf) this.#readBuf = null
     }
+    deliveringReadMemory(data)
     try {
       protocol.dataReceived?.(data)
     } catch (err) {
       this.#host.fatal(asError(err), 'dataReceived')
     }
+    deliveredReadMemory()
     return true
   }
 

@@ -1,6 +1,7 @@
 import * as net from 'node:net'
 import { WriteFlowControl } from '../flow-control.js'
 import type { AnyProtocol } from '../protocol.js'
+import { paceWrittenMemory } from './collector-pacing.js'
 import { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from './limits.js'
 import { transportOf } from './socket-transport.js'
 import type { StreamTransport } from './stream-transport.js'
@@ -140,6 +141,7 @@ export class WritePath extends WriteFlowControl {
 
   /** Sends (or queues) one non-empty buffer, then pauses the protocol if that crossed the mark. */
   send (buf: Buffer): void {
+    paceWrittenMemory(buf)
     if (this.#queue === null && this.#idle()) {
       this.#writeOne(buf)
     } else {
@@ -151,6 +153,7 @@ export class WritePath extends WriteFlowControl {
 
   /** Sends non-empty buffers as one batch (one vectored write when nothing is in flight). */
   sendMany (bufs: Buffer[]): void {
+    for (const buf of bufs) paceWrittenMemory(buf)
     if (this.#queue === null && this.#idle()) {
       this.#submit(bufs)
     } else {
