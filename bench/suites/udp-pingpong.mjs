@@ -1,6 +1,6 @@
 // UDP ping-pong: a wireline echo endpoint against the canonical raw node:dgram echo, in the
-// same run. `node bench/suites/udp-pingpong.mjs [--quick] [--rounds=N]` (the built packages: `pnpm bench`
-// builds first).
+// same run. `node bench/suites/udp-pingpong.mjs [--quick] [--rounds=N] [--cells=1024x10,...]` (the
+// built packages: `pnpm bench` builds first). A cell is SIZExENDPOINTS.
 //
 // Per cell (64 B or 1 KiB datagrams, 1 or 10 endpoints) one raw and one wireline echo server
 // run in their own processes, both pinned to CPU 0; a ping-pong load generator pinned to CPU 1
@@ -228,7 +228,10 @@ async function main () {
   const durMs = quick ? 500 : 900
   const taskset = hasTaskset()
   const gen = cLoadgen()
-  const cells = [[64, 1], [64, 10], [1024, 1], [1024, 10]]
+  const cellsArg = args.find((a) => a.startsWith('--cells='))
+  const cells = cellsArg !== undefined
+    ? cellsArg.slice(8).split(',').map((c) => c.split('x').map(Number))
+    : [[64, 1], [64, 10], [1024, 1], [1024, 10]]
   const variants = ['raw', 'wireline']
   const results = new Map()
   const started = Date.now()
@@ -253,7 +256,7 @@ async function main () {
   }
 
   console.log('## UDP ping-pong: wireline vs raw node:dgram\n')
-  console.log(`\`node bench/suites/udp-pingpong.mjs${quick ? ' --quick' : ''}${roundsArg !== undefined ? ' ' + roundsArg : ''}\` — per cell, ${rounds} rounds of ${durMs} ms windows, ` +
+  console.log(`\`node bench/suites/udp-pingpong.mjs${quick ? ' --quick' : ''}${roundsArg !== undefined ? ' ' + roundsArg : ''}${cellsArg !== undefined ? ' ' + cellsArg : ''}\` — per cell, ${rounds} rounds of ${durMs} ms windows, ` +
     `the variants alternating; medians; ratio = median of the per-round ratios wireline/raw (their range in brackets). Server ${taskset ? 'pinned to CPU 0' : 'not pinned'}, ` +
     `load generator (${gen === null ? 'Node, no C compiler found' : 'C'}) ${taskset ? 'pinned to CPU 1' : 'not pinned'}; ` +
     `one datagram in flight per endpoint.\n`)
