@@ -223,7 +223,9 @@ async function main () {
   // Short windows, many of them, the two variants alternating against servers that stay up:
   // on a shared machine the background load drifts, and paired neighbours see the same drift.
   const roundsArg = args.find((a) => a.startsWith('--rounds='))
-  const rounds = roundsArg !== undefined ? Math.max(2, Number(roundsArg.slice(9))) : quick ? 6 : 20
+  // 40 windows: the ×10 cells' per-window ratios span 0.7-1.8 on these machines, and medians of
+  // 20 came out 0.92-1.06 from run to run for two variants that need the same CPU per datagram.
+  const rounds = roundsArg !== undefined ? Math.max(2, Number(roundsArg.slice(9))) : quick ? 6 : 40
   const warmMs = 100
   const durMs = quick ? 500 : 900
   const taskset = hasTaskset()
