@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process'
-import type * as net from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { RecordingProtocol } from '../testing/recorder.js'
 import { withTimeout } from '../testing/deferred.js'
 // a namespace import: `lastPacing` is read live after each call
 import * as pacing from './collector-pacing.js'
-import { StreamTransport } from './stream-transport.js'
-import { WRITE_PIPE } from './transport-kinds.js'
-import { tcpClient } from '../../test/pairs.js'
+import { catPipe, tcpClient } from '../../test/pairs.js'
 
 const v8Major = Number.parseInt(process.versions.v8 ?? '0', 10)
 const paces = !('Bun' in globalThis) && v8Major >= 13
@@ -34,12 +30,10 @@ describe('collector pacing (fresh read memory on V8 13+)', () => {
 
 describe('collector pacing of writes', () => {
   it(paces ? 'a large write() and writelines() are paced as large reads are, a small one is not' : 'writes are not paced on this engine', async () => {
-    // a child that reads its stdin and exits at its end
-    const c = spawn(process.execPath, ['-e', 'process.stdin.resume()'], { stdio: ['pipe', 'ignore', 'inherit'] })
-    onTestFinished(() => { c.kill('SIGKILL') })
+    // a write pipe to a `cat` child, started
     const protocol = new RecordingProtocol()
-    const t = new StreamTransport({ socket: c.stdin as net.Socket, protocol, kind: WRITE_PIPE, extra: {} })
-    expect(t.start()).toBe(null)
+    const { transport: t, peer, cleanup } = await catPipe(protocol, 'write')
+    onTestFinished(async () => { peer.destroy(); await cleanup?.() })
     const before = pacing.lastPacing
     t.write(Buffer.alloc(4096, 1)) // at the threshold: not paced
     const afterSmall = pacing.lastPacing
