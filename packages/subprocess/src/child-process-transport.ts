@@ -21,6 +21,14 @@ export interface ChildStdio {
   stderr: net.Socket | null
 }
 
+const kChildTransport = Symbol('wireline.childProcessTransport')
+
+interface TransportHolder { [kChildTransport]?: ChildProcessTransport }
+
+function transportOf (child: ChildProcess): ChildProcessTransport {
+  return (child as unknown as TransportHolder)[kChildTransport]!
+}
+
 type Callback = 'connectionMade' | 'pipeDataReceived' | 'pipeConnectionLost' | 'processExited'
 
 /**
@@ -43,14 +51,15 @@ type Callback = 'connectionMade' | 'pipeDataReceived' | 'pipeConnectionLost' | '
 export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
   readonly #child: ChildProcess
   readonly #pid: number
-  readonly #extra: Record<string, unknown>
   readonly #pipes: [StreamTransport | null, StreamTransport | null, StreamTransport | null] = [null, null, null]
-  /** Per fd: its pipe transport's `connectionLost` has come. */
-  readonly #pipeLost = [false, false, false]
+  /** The stdin pipe transport's `connectionLost` has come. */
+  #stdinLost = false
 
   #protocol: SubprocessProtocolShape | null
-  /** Events waiting for `connectionMade`; null once it ran and they were replayed. */
-  #held: Array<() => void> | null = []
+  /** Events waiting for `connectionMade` (an array from the first one on). */
+  #held: Array<() => void> | null = null
+  /** `connectionMade` has run and the events held until then were replayed. */
+  #made = false
   #failed = false
   #openPipes = 0
   #exited = false
@@ -65,9 +74,9 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
     this.#child = child
     this.#pid = child.pid ?? 0
     this.#protocol = protocol
-    this.#extra = { subprocess: child }
-    child.on('exit', this.#onExit)
-    child.on('error', this.#onChildError)
+    ;(child as unknown as TransportHolder)[kChildTransport] = this
+    child.on('exit', ChildProcessTransport.#onChildExit)
+    child.on('error', ChildProcessTransport.#onChildError)
     if (stdio.stdin !== null) {
       this.#pipes[0] = new StreamTransport({
         socket: stdio.stdin, protocol: new WriteSubprocessPipeProto(this), kind: WRITE_PIPE, extra: { pipe: stdio.stdin }, instrument: false,
@@ -112,9 +121,11 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
       this.#fatal(error, 'connectionMade')
     }
     if (error === null) publishConnectionMade(this, protocol)
-    const held = this.#held!
-    for (let i = 0; i < held.length; i++) held[i]!()
+    const held = this.#held
+    // (what the replayed callbacks cause meanwhile is held behind them: `#made` is still false)
+    if (held !== null) for (let i = 0; i < held.length; i++) held[i]!()
     this.#held = null
+    this.#made = true
     this.#tryFinish()
     return error
   }
@@ -133,14 +144,31 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
   // ---------------------------------------------------------------- events
   // Each event is delivered at once, or queued (as a closure) while connectionMade has not run.
 
-  readonly #onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+  #hold (event: () => void): void {
+    if (this.#held === null) this.#held = [event]
+    else this.#held.push(event)
+  }
+
+  // The child's listeners are functions every transport shares, which find theirs through the
+  // child (a closure per child and event adds up when a server runs a child per request).
+  static readonly #onChildExit = function (this: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    transportOf(this).#onExit(code, signal)
+  }
+
+  static readonly #onChildError = function (this: ChildProcess, err: Error): void {
+    // After a successful start Node emits 'error' only for a failed kill() (EPERM): sendSignal
+    // picks it up and throws it.
+    transportOf(this).#killError = err
+  }
+
+  #onExit (code: number | null, signal: NodeJS.Signals | null): void {
     this.#returncode = returncodeOf(code, signal)
     // Node has just destroyed the child's stdin (before emitting 'exit'); what it still held
     // is lost: asyncio's BrokenPipeError.
     const stdin = this.#pipes[0]
-    if (stdin !== null && !this.#pipeLost[0] && stdin.getWriteBufferSize() > 0) this.#stdinBroken = epipeError()
+    if (stdin !== null && !this.#stdinLost && stdin.getWriteBufferSize() > 0) this.#stdinBroken = epipeError()
     if (this.#failed) return
-    if (this.#held !== null) this.#held.push(() => this.#processExited())
+    if (!this.#made) this.#hold(() => { this.#processExited() })
     else this.#processExited()
   }
 
@@ -155,16 +183,10 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
     this.#tryFinish()
   }
 
-  readonly #onChildError = (err: Error): void => {
-    // After a successful start Node emits 'error' only for a failed kill() (EPERM): sendSignal
-    // picks it up and throws it.
-    this.#killError = err
-  }
-
   /** @internal */
   _pipeDataReceived (fd: number, data: Uint8Array): void {
     if (this.#failed) return
-    if (this.#held !== null) this.#held.push(() => this.#pipeDataReceived(fd, data))
+    if (!this.#made) this.#hold(() => { this.#pipeDataReceived(fd, data) })
     else this.#pipeDataReceived(fd, data)
   }
 
@@ -180,10 +202,10 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
 
   /** @internal */
   _pipeConnectionLost (fd: number, exc: Error | null): void {
-    this.#pipeLost[fd] = true
+    if (fd === 0) this.#stdinLost = true
     if (this.#failed) return
     const error = exc ?? (fd === 0 ? this.#stdinBroken : null)
-    if (this.#held !== null) this.#held.push(() => this.#pipeConnectionLost(fd, error))
+    if (!this.#made) this.#hold(() => { this.#pipeConnectionLost(fd, error) })
     else this.#pipeConnectionLost(fd, error)
   }
 
@@ -234,7 +256,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
 
   /** asyncio `_try_finish`: connectionLost once the exit and every pipe's end were delivered. */
   #tryFinish (): void {
-    if (this.#lost || this.#held !== null || !this.#exited || this.#openPipes > 0) return
+    if (this.#lost || !this.#made || !this.#exited || this.#openPipes > 0) return
     this.#lost = true
     const protocol = this.#protocol
     try {
@@ -298,8 +320,7 @@ export class ChildProcessTransport implements SubprocessTransport, PipeOwner {
   }
 
   getExtraInfo (name: string, defaultValue?: unknown): any {
-    const value = this.#extra[name]
-    return value === undefined ? defaultValue : value
+    return name === 'subprocess' ? this.#child : defaultValue
   }
 
   setProtocol (protocol: AnyProtocol): void {

@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process'
-import type { ChildProcess, StdioOptions } from 'node:child_process'
-import type * as net from 'node:net'
 import {
   abortError, invalidArgType, invalidArgValue, makeProtocol, outOfRange, traceConnect, validateFactory, validateOptions,
   validateSignal,
 } from '@wireline/core/machinery'
 import type { ProtocolFactory } from '@wireline/core'
-import { ChildProcessTransport } from './child-process-transport.js'
+import { launch } from './launch.js'
+import type { LaunchSettings, Stdio } from './launch.js'
 import type { SubprocessProtocolShape } from './protocol.js'
 import { unixSocketPair } from './socket-pair.js'
-import type { SocketPair } from './socket-pair.js'
 import type { SubprocessTransport } from './transport.js'
 
 /**
@@ -38,17 +35,6 @@ export interface SubprocessOptions {
    * exit as for `kill()`.
    */
   signal?: AbortSignal | null
-}
-
-type Stdio = 'pipe' | 'inherit' | 'ignore' | number
-
-interface Parsed {
-  stdin: Stdio
-  stdout: Stdio
-  stderr: Stdio | 'stdout'
-  cwd: string | URL | undefined
-  env: Record<string, string | undefined> | undefined
-  signal: AbortSignal | null
 }
 
 const KNOWN = ['stdin', 'stdout', 'stderr', 'cwd', 'env', 'signal']
@@ -88,7 +74,7 @@ function checkNoNul (value: string, name: string): void {
 }
 
 /** Validates the options object (asyncio's keyword arguments). */
-function parseOptions (options: unknown, fn: string): Parsed {
+function parseOptions (options: unknown, fn: string): LaunchSettings {
   if (typeof options === 'object' && options !== null) {
     for (const key of Object.keys(options)) {
       const why = REFUSED[key]
@@ -130,83 +116,31 @@ function aborted (signal: AbortSignal | null): boolean {
  * first. The work has begun: whatever fails from here on rejects.
  */
 function start<P extends SubprocessProtocolShape> (
-  factory: ProtocolFactory<P>, file: string, args: readonly string[], o: Parsed, shell: boolean,
+  factory: ProtocolFactory<P>, file: string, args: readonly string[], o: LaunchSettings, shell: boolean,
 ): Promise<[SubprocessTransport, P]> {
-  return traceConnect({ family: 'subprocess', program: file, args, shell }, async () => {
-    if (aborted(o.signal)) throw abortError(o.signal)
-    const protocol = makeProtocol(factory)
-    const pair = o.stderr === 'stdout' && o.stdout === 'pipe' ? await unixSocketPair() : null
-    if (aborted(o.signal)) {
-      pair?.ours.destroy()
-      pair?.theirs.destroy()
-      throw abortError(o.signal)
+  return traceConnect({ family: 'subprocess', program: file, args, shell }, () => {
+    try {
+      if (aborted(o.signal)) throw abortError(o.signal)
+      const protocol = makeProtocol(factory)
+      if (o.stderr === 'stdout' && o.stdout === 'pipe') return launchWithPair(protocol, file, args, o, shell)
+      return launch(protocol, file, args, o, shell, null)
+    } catch (err) {
+      return Promise.reject(err)
     }
-    return await launch(protocol, file, args, o, shell, pair)
   })
 }
 
-/**
- * Spawns the child and wraps it at once (its pipes' events are never missed); settles on
- * Node's 'spawn' (connectionMade, then resolve) or 'error' (reject, no protocol callback).
- */
-function launch<P extends SubprocessProtocolShape> (
-  protocol: P, file: string, args: readonly string[], o: Parsed, shell: boolean, pair: SocketPair | null,
+/** stderr merged into piped stdout: both are one end of a socket pair made first. */
+async function launchWithPair<P extends SubprocessProtocolShape> (
+  protocol: P, file: string, args: readonly string[], o: LaunchSettings, shell: boolean,
 ): Promise<[SubprocessTransport, P]> {
-  let stderr: Stdio
-  if (o.stderr !== 'stdout') {
-    stderr = o.stderr
-  } else {
-    // with stdout piped, both are the pair's end (below); otherwise fd 2 goes where fd 1 goes
-    stderr = o.stdout === 'inherit' ? 1 : o.stdout
+  const pair = await unixSocketPair()
+  if (aborted(o.signal)) {
+    pair.ours.destroy()
+    pair.theirs.destroy()
+    throw abortError(o.signal)
   }
-  const stdio: StdioOptions = pair === null ? [o.stdin, o.stdout, stderr] : [o.stdin, pair.theirs, pair.theirs]
-  let child: ChildProcess
-  try {
-    child = spawn(file, args, { stdio, cwd: o.cwd, env: o.env, shell })
-  } catch (err) {
-    pair?.ours.destroy()
-    throw err
-  } finally {
-    // The child has its own copy of this end now (or there is no child).
-    pair?.theirs.destroy()
-  }
-  // With stdio 'pipe' Node gives net.Sockets over socketpairs (typed as plain streams).
-  const transport = new ChildProcessTransport(child, protocol, {
-    stdin: child.stdin as net.Socket | null,
-    stdout: pair === null ? child.stdout as net.Socket | null : pair.ours,
-    stdoutOnread: pair !== null,
-    stderr: pair === null ? child.stderr as net.Socket | null : null,
-  })
-  const signal = o.signal
-  return new Promise((resolve, reject) => {
-    const onSpawn = (): void => {
-      child.off('error', onError)
-      signal?.removeEventListener('abort', onAbortStarting)
-      // From now on the signal kills the child; its exit reaches the protocol as for kill().
-      signal?.addEventListener('abort', () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') }, { once: true })
-      const error = transport._start()
-      if (error !== null) reject(error)
-      else resolve([transport, protocol])
-    }
-    const onError = (err: Error): void => {
-      child.off('spawn', onSpawn)
-      signal?.removeEventListener('abort', onAbortStarting)
-      transport._spawnFailed()
-      reject(err)
-    }
-    // Aborted while the child starts: no protocol callback, the child killed, AbortError.
-    const onAbortStarting = (): void => {
-      child.off('spawn', onSpawn)
-      child.off('error', onError)
-      child.once('error', () => {}) // a spawn failure now has nobody to tell
-      child.kill('SIGKILL')
-      transport._spawnFailed()
-      reject(abortError(signal))
-    }
-    child.once('spawn', onSpawn)
-    child.once('error', onError)
-    signal?.addEventListener('abort', onAbortStarting, { once: true })
-  })
+  return await launch(protocol, file, args, o, shell, pair)
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as dc from 'node:diagnostics_channel'
+import { getEventListeners } from 'node:events'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { recordChannel, withTimeout } from '@wireline/core/testing'
 import { subprocessExec, subprocessShell } from '../src/index.js'
@@ -33,6 +34,28 @@ describe('subprocess: signal', () => {
     await withTimeout(p.lost, T)
     expect(t.getReturncode()).toBe(-9)
     expect(p.events).toContain('processExited')
+  })
+
+  it('a signal shared by many children holds none of them once they are gone', async () => {
+    const controller = new AbortController()
+    const listening = (): number => getEventListeners(controller.signal, 'abort').length
+    const [running, runningP] = await subprocessExec(() => recorder(), 'sleep', ['30'], { signal: controller.signal })
+    cleanup(running, runningP)
+    const trace: string[] = [`running: ${listening()}`]
+    for (let i = 0; i < 3; i++) {
+      const [t, p] = await subprocessExec(() => recorder(), process.execPath, ['-e', ''], { signal: controller.signal })
+      trace.push(`started: ${listening()}`)
+      await withTimeout(p.lost, T)
+      trace.push(`lost: ${listening()}`)
+      expect(t.getReturncode()).toBe(0)
+    }
+    const failed = await subprocessExec(() => recorder(), '/nonexistent/program', [], { signal: controller.signal }).catch((e: unknown) => e)
+    expect(failed).toMatchObject({ code: 'ENOENT' })
+    trace.push(`failed: ${listening()}`)
+    expect(trace).toEqual(['running: 1', 'started: 2', 'lost: 1', 'started: 2', 'lost: 1', 'started: 2', 'lost: 1', 'failed: 1'])
+    controller.abort()
+    await withTimeout(runningP.lost, T)
+    expect(running.getReturncode()).toBe(-9)
   })
 
   it('a bad signal throws at the call', () => {
