@@ -3,7 +3,7 @@
 // waits for connectionLost) and through raw `child_process.spawn` (collect stdout, wait for
 // 'close'), interleaved in the same process, several rounds, medians.
 //
-//   node bench/suites/subprocess.mjs [--quick] [--children=600] [--inflight=8] [--rounds=11]
+//   node bench/suites/subprocess.mjs [--quick] [--children=600] [--inflight=8] [--rounds=21]
 //
 // Reported per variant: children per second, and the parent's own CPU time (user + system,
 // `process.cpuUsage()`) per child, medians over the rounds. Ratios are wireline / raw, the
@@ -22,7 +22,7 @@ const argv = new Map(process.argv.slice(2).map((a) => {
 const quick = argv.has('quick')
 const CHILDREN = Number(argv.get('children') ?? 600)
 const INFLIGHT = Number(argv.get('inflight') ?? 8)
-const ROUNDS = Math.max(3, Number(argv.get('rounds') ?? (quick ? 3 : 11)))
+const ROUNDS = Math.max(3, Number(argv.get('rounds') ?? (quick ? 3 : 21)))
 const PROGRAM = '/bin/echo'
 const ARGS = ['hello']
 const EXPECTED = 'hello\n'
@@ -153,4 +153,5 @@ console.log(`| ${VARIANTS.wireline.label} | ${fmt(med.wireline.perSecond)} | ${f
 const met = ratio >= 0.95
 console.log(`\ntarget children/s ratio >= 0.95: ${met ? 'met' : '**not met**'}; CPU per child ratio ` +
   `${cpuRatio <= 1.05 ? 'within' : '**over**'} the 1.05 aim. Children/s per round, raw: ` +
-  `${samples.raw.map((s) => fmt(s.perSecond)).join(' / ')}; wireline: ${samples.wireline.map((s) => fmt(s.perSecond)).join(' / ')}\n`)
+  `${samples.raw.map((s) => fmt(s.perSecond)).join(' / ')}; wireline: ${samples.wireline.map((s) => fmt(s.perSecond)).join(' / ')}. ` +
+  `CPU per child ratio per round, sorted: ${[...cpuRatios].sort((a, b) => a - b).map((r) => fmt(r, 2)).join(' ')}\n`)
