@@ -58,7 +58,7 @@ class Start {
       return
     }
     // Aborted while the child starts: no protocol callback, the child killed, AbortError.
-    settled(child)
+    settled(child, this)
     child.on('error', ignore) // a spawn failure now has nobody to tell
     child.kill('SIGKILL')
     this.transport._spawnFailed()
@@ -83,13 +83,11 @@ function ignore (): void {}
 /** Node's `'spawn'`: `connectionMade`, then resolve (or reject with what it threw). */
 function onChildSpawn (this: ChildProcess): void {
   const start = startOf(this)
-  settled(this)
   if (start.signal !== null) {
     start.running = true
     this.on('exit', onChildExit)
-  } else {
-    holder(this)[kStart] = undefined
   }
+  settled(this, start)
   const error = start.transport._start()
   if (error !== null) start.reject(error)
   else start.resolve([start.transport, start.protocol])
@@ -98,7 +96,7 @@ function onChildSpawn (this: ChildProcess): void {
 /** Node's `'error'` before `'spawn'`: the program could not start; no protocol callback. */
 function onChildSpawnError (this: ChildProcess, err: Error): void {
   const start = startOf(this)
-  settled(this)
+  settled(this, start)
   start.signal?.removeEventListener('abort', start)
   start.transport._spawnFailed()
   start.reject(err)
@@ -112,10 +110,11 @@ function onChildExit (this: ChildProcess): void {
   holder(this)[kStart] = undefined
 }
 
-/** The start is decided: Node's start events go. */
-function settled (child: ChildProcess): void {
+/** The start is decided: Node's start events go, and so does the start unless a signal may still kill the child. */
+function settled (child: ChildProcess, start: Start): void {
   child.off('spawn', onChildSpawn)
   child.off('error', onChildSpawnError)
+  if (!start.running) holder(child)[kStart] = undefined
 }
 
 /**

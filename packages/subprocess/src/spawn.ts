@@ -122,6 +122,7 @@ function start<P extends SubprocessProtocolShape> (
     try {
       if (aborted(o.signal)) throw abortError(o.signal)
       const protocol = makeProtocol(factory)
+      if (aborted(o.signal)) throw abortError(o.signal) // by the factory: nothing is started
       if (o.stderr === 'stdout' && o.stdout === 'pipe') return launchWithPair(protocol, file, args, o, shell)
       return launch(protocol, file, args, o, shell, null)
     } catch (err) {

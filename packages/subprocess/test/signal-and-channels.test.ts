@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import * as dc from 'node:diagnostics_channel'
 import { getEventListeners } from 'node:events'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -42,11 +43,16 @@ describe('subprocess: signal', () => {
     const [running, runningP] = await subprocessExec(() => recorder(), 'sleep', ['30'], { signal: controller.signal })
     cleanup(running, runningP)
     const trace: string[] = [`running: ${listening()}`]
+    const childListeners = (child: ChildProcess): string =>
+      (['spawn', 'error', 'exit'] as const).map((e) => `${e} ${child.listenerCount(e)}`).join(', ')
     for (let i = 0; i < 3; i++) {
       const [t, p] = await subprocessExec(() => recorder(), process.execPath, ['-e', ''], { signal: controller.signal })
       trace.push(`started: ${listening()}`)
+      // the start's own listeners are gone; the transport's 'error' and 'exit' and the signal's 'exit' remain
+      expect(childListeners(t.getExtraInfo('subprocess') as ChildProcess)).toBe('spawn 0, error 1, exit 2')
       await withTimeout(p.lost, T)
       trace.push(`lost: ${listening()}`)
+      expect(childListeners(t.getExtraInfo('subprocess') as ChildProcess)).toBe('spawn 0, error 1, exit 1')
       expect(t.getReturncode()).toBe(0)
     }
     const failed = await subprocessExec(() => recorder(), '/nonexistent/program', [], { signal: controller.signal }).catch((e: unknown) => e)
@@ -56,6 +62,16 @@ describe('subprocess: signal', () => {
     controller.abort()
     await withTimeout(runningP.lost, T)
     expect(running.getReturncode()).toBe(-9)
+  })
+
+  it('aborted by the protocol factory itself: AbortError, nothing started', async () => {
+    const controller = new AbortController()
+    const p = recorder()
+    const err = await subprocessExec(() => { controller.abort(); return p }, 'sleep', ['30'], { signal: controller.signal })
+      .catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' })
+    expect(p.events).toEqual([])
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([])
   })
 
   it('a bad signal throws at the call', () => {
