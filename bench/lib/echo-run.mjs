@@ -190,7 +190,7 @@ export function printEchoTables ({ rows, variants, labelOf, base, main, stats, s
 
   const present = anchors.filter((a) => variants.includes(a))
   if (present.length > 0) {
-    const wirelines = variants.filter((v) => v !== base && !anchors.includes(v))
+    const wirelines = variants.filter((v) => v !== base && !anchors.includes(v) && !v.startsWith('net'))
     console.log(`\n### wireline against the best anchor (${present.map(labelOf).join(', ')})\n`)
     console.log('Each cell: req/s × raw Node of the variant; ahead: wireline\'s × over the best anchor\'s × in the row.\n')
     const head = ['message', 'conns', 'best anchor', 'its req/s ×', ...wirelines.flatMap((v) => [`${labelOf(v)} req/s ×`, 'ahead'])]

@@ -17,6 +17,8 @@ export function echoVariants () {
   const node = (variant, ...more) => ({ cmd: process.execPath, args: [echoServer, variant, ...more] })
   return {
     net: { label: 'raw net', ...node('net') },
+    // the control: a second raw net server, whose ratio to the first is the method's own noise
+    'net-again': { label: 'raw net, again (control)', ...node('net') },
     wireline: { label: 'wireline', ...node('wireline') },
     'wireline-data': { label: "wireline, 'data' fallback", ...node('wireline-data') },
     'wireline-buffered': { label: 'wireline BufferedProtocol', ...node('wireline-buffered') },

@@ -9,7 +9,8 @@
 // Variants: net, wireline, wireline-data (wireline with setAcceptedSocketFastPath(false): the
 // documented 'data' read path), wireline-buffered (the echo as a @wireline/buffered
 // BufferedProtocol), wireline-subscribed (wireline with a subscriber on every diagnostics
-// channel); the first four by default (--quick: net, wireline, wireline-buffered).
+// channel), net-again (a second raw net server: a control, its ratio to the first is the
+// method's own noise); the first four by default (--quick: net, wireline, wireline-buffered).
 // --baseline=DIR: the wireline echo of another checkout (its bench/ folder, packages built)
 // runs beside this one in the same rounds, to compare two builds; --base=baseline takes the
 // ratios against it instead of raw net.

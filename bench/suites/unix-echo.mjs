@@ -7,8 +7,9 @@
 //        [--node-client]
 //
 // Rows: 64 B × 1, 1 KiB × 10, 16 KiB × 10 and 64 KiB × 10, ping-pong. Variants: net,
-// wireline, wireline-buffered by default (wireline-data too on request); `--anchors` as in
-// tcp-echo. The accepted socket of a Unix server takes the same onread fast path as TCP's.
+// wireline, wireline-buffered by default (wireline-data and the net-again control too on
+// request); `--anchors` as in tcp-echo. The accepted socket of a Unix server takes the same
+// onread fast path as TCP's.
 import { options } from '../lib/common.mjs'
 import { parseRows } from '../lib/echo-run.mjs'
 import { echoClient, echoVariants, findAnchors, runEchoSuite } from '../lib/echo-suite.mjs'
