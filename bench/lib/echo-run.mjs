@@ -163,6 +163,8 @@ export function printEchoTables ({ rows, variants, labelOf, base, main, stats, s
     'measured window ÷ the requests the generator completed on it; peak RSS: its maxRSS.')
 
   const others = variants.filter((v) => v !== base)
+  // wireline's own variants: not the anchors, nor raw net's (its workers, the net-again control)
+  const wirelines = others.filter((v) => !anchors.includes(v) && !v.startsWith('net'))
   if (others.length > 1) {
     console.log(`\n### every variant against ${raw} (× = variant ÷ ${raw}, median of the per-round ratios)\n`)
     const head = ['message', 'conns']
@@ -176,8 +178,7 @@ export function printEchoTables ({ rows, variants, labelOf, base, main, stats, s
       return cells
     })
     console.log(table(head, rs))
-    console.log(`\nfloor for every wireline variant (req/s × >= 0.95 and CPU/req × <= 1.05): ` + others
-      .filter((v) => !anchors.includes(v) && !v.startsWith('net'))
+    console.log(`\nfloor for every wireline variant (req/s × >= 0.95 and CPU/req × <= 1.05): ` + wirelines
       .map((v) => {
         const miss = rows.filter(([size, conns, depth]) => {
           const x = stats.paired(v, base, key(size, conns, depth))
@@ -190,7 +191,6 @@ export function printEchoTables ({ rows, variants, labelOf, base, main, stats, s
 
   const present = anchors.filter((a) => variants.includes(a))
   if (present.length > 0) {
-    const wirelines = variants.filter((v) => v !== base && !anchors.includes(v) && !v.startsWith('net'))
     console.log(`\n### wireline against the best anchor (${present.map(labelOf).join(', ')})\n`)
     console.log('Each cell: req/s × raw Node of the variant; ahead: wireline\'s × over the best anchor\'s × in the row.\n')
     const head = ['message', 'conns', 'best anchor', 'its req/s ×', ...wirelines.flatMap((v) => [`${labelOf(v)} req/s ×`, 'ahead'])]
